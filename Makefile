@@ -1,0 +1,31 @@
+# mmseg_ctx: `make demo` and `make test` build .venv on first use (see
+# requirements.txt for what goes in and in which order), then run.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test clean-venv
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade 'setuptools<81' wheel
+	$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
+	$(PY) -c 'import mmcv.ops' 2>/dev/null || \
+		MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=$${MAX_JOBS:-2} \
+		$(PIP) install --no-build-isolation mmcv==2.1.0
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-build-isolation --no-deps -e .
+	touch $@
+
+demo: install
+	$(PY) tools/demo.py
+
+test: install
+	$(PY) -m pytest tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,38 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+from datetime import timedelta
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+
+def setup_cpu_distributed(cfg: Config) -> bool:
+    """Let ``cfg`` train and test with several processes when CUDA is absent.
+
+    mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``,
+    which a CPU-only torch lacks, and its default DDP wrapper passes
+    ``device_ids=[LOCAL_RANK]``, which DDP refuses for a CPU module. When
+    ``cfg.launcher == 'pytorch'`` and CUDA is not available, this initialises
+    the gloo process group from the launcher's environment (``RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``), so that the Runner
+    skips its own init, and selects :class:`CPUDistributedDataParallel`
+    with ``device_ids=None``. With CUDA present it changes nothing and the
+    stock NCCL path runs.
+
+    Args:
+        cfg (Config): the full config, with ``launcher`` already set.
+
+    Returns:
+        bool: True if the CPU (gloo) path was set up.
+    """
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return False
+    if not torch_dist.is_initialized():
+        dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+        timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
+        torch_dist.init_process_group('gloo', timeout=timeout)
+    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper_cfg.update(type='CPUDistributedDataParallel', device_ids=None)
+    # the same default as mmengine's own wrapping without a wrapper config
+    wrapper_cfg.setdefault('broadcast_buffers', False)
+    cfg.model_wrapper_cfg = wrapper_cfg
+    return True

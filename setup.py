@@ -1,0 +1,41 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Install mmseg_ctx into an environment that already has torch and mmcv.
+
+torch and mmcv (with its compiled ops) are not resolved here on purpose:
+pip would pick a torch build by itself and compile mmcv against it. Install
+them first (see the README), then ``pip install -e .``.
+"""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+
+def read_version_file() -> dict:
+    """Execute mmseg_ctx/version.py without importing the package."""
+    namespace: dict = {}
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'mmseg_ctx',
+                    'version.py')
+    with open(path, encoding='utf-8') as f:
+        exec(compile(f.read(), path, 'exec'), namespace)
+    return namespace
+
+
+version_info = read_version_file()
+
+setup(
+    name='mmseg_ctx',
+    version=version_info['__version__'],
+    description='Context-modelling methods for semantic segmentation '
+    '(MCIBI, EncNet, PSPNet, ContextNet, DUpsampling) as an MMSegmentation '
+    '1.x plugin',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    license='Apache License 2.0',
+    packages=find_packages(include=['mmseg_ctx', 'mmseg_ctx.*']),
+    python_requires='>=3.8',
+    # mmseg 1.2.2 imports ftfy and regex without declaring them
+    install_requires=[
+        f'{name}>={low},<{high}'
+        for name, (low, high) in version_info['REQUIREMENTS'].items()
+    ] + ['ftfy', 'regex'],
+    zip_safe=False)

@@ -1,0 +1,86 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Helpers for the tests: a tiny ContextShapes and a tiny config to train on
+it, and the environment to run the tools in."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+from typing import Dict
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+GENERATOR = osp.join(ROOT, 'tools', 'dataset_converters',
+                     'make_context_shapes.py')
+FCN_DEMO = osp.join(ROOT, 'configs', 'fcn',
+                    'fcn_r18-d8_1xb8-300it_context-shapes-128x128.py')
+
+TINY_CONFIG = """
+_base_ = {base!r}
+crop_size = (64, 64)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root={data_root!r}, pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root={data_root!r}))
+test_dataloader = val_dataloader
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(stem_channels=8, base_channels=8),
+    decode_head=dict(in_channels=64, channels=16),
+    auxiliary_head=dict(in_channels=32, channels=8))
+param_scheduler = [dict(type='PolyLR', power=0.9, end={iters}, by_epoch=False)]
+train_cfg = dict(max_iters={iters}, val_interval={iters})
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval={iters}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def make_context_shapes(out: str, seed: int = 0, num_train: int = 6,
+                        num_val: int = 3, height: int = 64,
+                        width: int = 80) -> str:
+    subprocess.run([
+        sys.executable, GENERATOR, '--out', out, '--seed',
+        str(seed), '--num-train',
+        str(num_train), '--num-val',
+        str(num_val), '--height',
+        str(height), '--width',
+        str(width)
+    ],
+                   check=True,
+                   capture_output=True)
+    return out
+
+
+def write_tiny_config(path: str, data_root: str, base: str = FCN_DEMO,
+                      iters: int = 4) -> str:
+    """A config that trains ``base`` with a tiny ResNet on tiny crops."""
+    with open(path, 'w') as f:
+        f.write(TINY_CONFIG.format(base=base, data_root=data_root,
+                                   iters=iters))
+    return path
+
+
+def tool_env(**extra: str) -> Dict[str, str]:
+    """Environment for running the tools in subprocesses of this Python."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (ROOT, env.get('PYTHONPATH')) if p)
+    env['PYTHON'] = sys.executable
+    env['OMP_NUM_THREADS'] = '1'
+    env.update(extra)
+    return env

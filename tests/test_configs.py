@@ -1,0 +1,35 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Every config of ours loads, imports mmseg_ctx and builds its model."""
+import glob
+import os.path as osp
+
+import pytest
+from helpers import ROOT
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, MODELS
+
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                         recursive=True)
+    if '_base_' not in p.split(osp.sep))
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 2
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+def test_config_builds(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports == dict(
+        imports=['mmseg_ctx'], allow_failed_imports=False)
+    name = osp.splitext(osp.basename(path))[0]
+    # {method}_{backbone}_{gpus}xb{batch}-{schedule}_{dataset}-{crop}
+    method, backbone, setting, data = name.split('_')
+    assert 'xb' in setting and '-' in setting and '-' in data, name
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(cfg.model)
+    dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
+    assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])

@@ -1,0 +1,57 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""The pieces of ``make demo``, on a tiny config: train with the stock
+Runner, read back IoUMetric's numbers, draw predictions, write the table."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+from helpers import ROOT, write_tiny_config
+
+from mmseg_ctx.datasets import ContextShapesDataset
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location(
+        'demo', osp.join(ROOT, 'tools', 'demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_configs_exist():
+    demo = load_demo()
+    assert list(demo.DEMO_CONFIGS)[:2] == ['FCN', 'PSPNet']
+    for path in demo.DEMO_CONFIGS.values():
+        assert osp.isfile(osp.join(ROOT, path)), path
+
+
+def test_demo_row_table_and_png(tiny_data, tmp_path):
+    demo = load_demo()
+    rows = {}
+    for name, path in demo.DEMO_CONFIGS.items():
+        tiny = write_tiny_config(
+            str(tmp_path / f'{name}.py'), tiny_data,
+            base=osp.join(ROOT, path))
+        cfg = demo.load_config(tiny, tiny_data, str(tmp_path / name))
+        rows[name] = demo.run_method(cfg, num_vis=2)
+
+    for row in rows.values():
+        assert 0 <= row['mIoU'] <= 100 and 0 < row['aAcc'] <= 100
+        assert row['iters'] == 4 and row['train_time'] > 0
+        assert len(row['preds']) == 2
+        assert row['preds'][0].pred_sem_seg.data.shape == (1, 64, 80)
+    # PSPNet's pyramid pooling adds parameters to the same backbone
+    assert rows['PSPNet']['params'] > rows['FCN']['params']
+
+    table = demo.results_table(rows, 'cpu')
+    assert table.splitlines()[0].startswith('| method | params (M) | mIoU')
+    assert f'| FCN | {rows["FCN"]["params"] / 1e6:.2f} | ' \
+        f'{rows["FCN"]["mIoU"]:.2f} |' in table
+    assert 'for 4 iterations on cpu' in table
+
+    grid = demo.prediction_grid(rows, ContextShapesDataset.METAINFO)
+    # a title strip, then per image: image | ground truth | FCN | PSPNet
+    assert grid.shape == (18 + 2 * 64, 4 * 80, 3)
+    assert grid.dtype == np.uint8
+    # the ground-truth panel is painted with the palette, not the raw image
+    assert not np.array_equal(grid[18:82, 0:80], grid[18:82, 80:160])

@@ -1,0 +1,80 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""The tools train and test with the stock Runner: one process, two CPU
+processes over gloo through dist_train.sh / dist_test.sh, and mim."""
+import glob
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import torch
+from helpers import ROOT, free_port, tool_env
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+
+import mmseg_ctx  # noqa: F401
+
+
+def run(cmd, **env):
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=tool_env(**env), capture_output=True, text=True,
+        timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    return output
+
+
+def assert_checkpoint_loads(config: str, checkpoint: str) -> None:
+    init_default_scope('mmseg')
+    model = MODELS.build(Config.fromfile(config).model)
+    state = load_checkpoint(model, checkpoint, map_location='cpu',
+                            strict=True)
+    assert state['meta']['iter'] == 4
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_train_then_test(tiny_config, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    out = run([sys.executable, 'tools/train.py', tiny_config, '--work-dir',
+               work_dir])
+    assert 'Iter(train) [4/4]' in out
+    assert 'mIoU' in out
+    assert 'rank 0 of 1 finished training' in out
+    checkpoint = osp.join(work_dir, 'iter_4.pth')
+    assert_checkpoint_loads(tiny_config, checkpoint)
+
+    out = run([sys.executable, 'tools/test.py', tiny_config, checkpoint,
+               '--work-dir', str(tmp_path / 'test')])
+    assert 'Iter(test) [3/3]' in out
+    assert 'mIoU' in out
+
+
+def test_dist_train_and_test_two_cpu_processes(tiny_config, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    # hide any GPU: this is the CPU (gloo) path of the launcher
+    out = run(['bash', 'tools/dist_train.sh', tiny_config, '2',
+               '--work-dir', work_dir], PORT=str(free_port()),
+              CUDA_VISIBLE_DEVICES='')
+    assert 'rank 0 of 2 finished training' in out
+    assert 'rank 1 of 2 finished training' in out
+    assert 'Distributed training: True' in out
+    assert 'SyncBN cannot run on CPU' in out
+    checkpoint = osp.join(work_dir, 'iter_4.pth')
+    assert_checkpoint_loads(tiny_config, checkpoint)
+
+    out = run(['bash', 'tools/dist_test.sh', tiny_config, checkpoint, '2',
+               '--work-dir', str(tmp_path / 'test')], PORT=str(free_port()),
+              CUDA_VISIBLE_DEVICES='')
+    assert 'mIoU' in out
+
+
+def test_mim_train(tiny_config, tmp_path):
+    mim = shutil.which('mim', path=osp.dirname(sys.executable))
+    assert mim is not None, 'openmim is not installed next to this Python'
+    work_dir = str(tmp_path / 'work')
+    out = run([mim, 'train', 'mmsegmentation', tiny_config, '--gpus', '0',
+               '--work-dir', work_dir])
+    assert 'Iter(train) [4/4]' in out
+    assert glob.glob(osp.join(work_dir, 'iter_4.pth'))

@@ -1,0 +1,51 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import pytest
+import torch
+import torch.distributed as torch_dist
+from helpers import free_port
+from mmengine.config import Config
+
+from mmseg_ctx.utils import setup_cpu_distributed
+
+
+@pytest.fixture
+def single_process_env(monkeypatch):
+    """What torchrun sets for a world of one; the group is torn down after."""
+    for key, value in dict(
+            RANK='0', LOCAL_RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(free_port())).items():
+        monkeypatch.setenv(key, value)
+    yield
+    if torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
+
+
+def test_nothing_without_launcher():
+    cfg = Config(dict(launcher='none'))
+    assert not setup_cpu_distributed(cfg)
+    assert 'model_wrapper_cfg' not in cfg
+    assert not torch_dist.is_initialized()
+
+
+def test_stock_path_with_cuda(monkeypatch, single_process_env):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = Config(dict(launcher='pytorch'))
+    assert not setup_cpu_distributed(cfg)
+    assert 'model_wrapper_cfg' not in cfg
+    assert not torch_dist.is_initialized()
+
+
+def test_gloo_path_without_cuda(monkeypatch, single_process_env):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            model_wrapper_cfg=dict(find_unused_parameters=True)))
+    assert setup_cpu_distributed(cfg)
+    assert torch_dist.is_initialized()
+    assert torch_dist.get_backend() == 'gloo'
+    assert cfg.model_wrapper_cfg == dict(
+        type='CPUDistributedDataParallel',
+        device_ids=None,
+        broadcast_buffers=False,
+        find_unused_parameters=True)

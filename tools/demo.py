@@ -1,0 +1,183 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""``make demo``: train each method on ContextShapes with the stock Runner,
+evaluate it with mmseg's IoUMetric and compare.
+
+Generates ContextShapes if it is missing, trains every config of
+:data:`DEMO_CONFIGS` from scratch on the CPU (or the GPU, where there is
+one), prints a markdown table (method, parameters, mIoU, aAcc, train time)
+and writes it to ``WORK_DIR/results.md``, with a PNG of predictions beside
+the ground truth from mmseg's ``SegLocalVisualizer`` at
+``WORK_DIR/predictions.png``.
+"""
+import argparse
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.runner import Runner
+
+from mmseg_ctx.datasets import ContextShapesDataset  # registers ours too
+from mmseg.structures import SegDataSample
+from mmseg.visualization import SegLocalVisualizer
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: table row name -> config, in the order of the table
+DEMO_CONFIGS = {
+    'FCN': 'configs/fcn/fcn_r18-d8_1xb8-300it_context-shapes-128x128.py',
+    'PSPNet':
+    'configs/pspnet/pspnet_r18-d8_1xb8-300it_context-shapes-128x128.py',
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=list(DEMO_CONFIGS),
+        default=list(DEMO_CONFIGS),
+        help='methods to train, in table order')
+    parser.add_argument(
+        '--data-root',
+        default='data/context_shapes',
+        help='ContextShapes folder; generated with seed 0 if missing')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/demo', help='outputs go here')
+    parser.add_argument(
+        '--num-vis', type=int, default=4, help='images in the PNG')
+    return parser.parse_args()
+
+
+def ensure_data(data_root: str) -> None:
+    """Write ContextShapes (seed 0, default size) if it is not there."""
+    if osp.isdir(data_root):
+        return
+    script = osp.join(ROOT, 'tools', 'dataset_converters',
+                      'make_context_shapes.py')
+    subprocess.run(
+        [sys.executable, script, '--out', data_root, '--seed', '0'],
+        check=True)
+
+
+def load_config(path: str, data_root: str, work_dir: str) -> Config:
+    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg.work_dir = work_dir
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = data_root
+    return cfg
+
+
+def inference_params(model: torch.nn.Module) -> int:
+    """Parameters used at inference (the auxiliary head is train-only)."""
+    return sum(p.numel() for name, p in model.named_parameters()
+               if not name.startswith('auxiliary_head.'))
+
+
+def run_method(cfg: Config, num_vis: int) -> Dict:
+    """Train ``cfg`` with the stock Runner; return its row and predictions
+    on the first ``num_vis`` validation images."""
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()  # validates on the whole validation split at the end
+    train_time = time.perf_counter() - start
+    hub = runner.message_hub
+    model = runner.model
+    model.eval()
+    dataset = runner.val_dataloader.dataset
+    with torch.no_grad():
+        preds = model.test_step(
+            pseudo_collate([dataset[i] for i in range(num_vis)]))
+    return dict(
+        params=inference_params(model),
+        mIoU=hub.get_scalar('val/mIoU').current(),
+        aAcc=hub.get_scalar('val/aAcc').current(),
+        train_time=train_time,
+        iters=runner.max_iters,
+        preds=preds)
+
+
+def results_table(rows: Dict[str, Dict], device: str) -> str:
+    lines = [
+        '| method | params (M) | mIoU | aAcc | train time (s) |',
+        '|---|---:|---:|---:|---:|',
+    ]
+    for name, row in rows.items():
+        lines.append(f'| {name} | {row["params"] / 1e6:.2f} | '
+                     f'{row["mIoU"]:.2f} | {row["aAcc"]:.2f} | '
+                     f'{row["train_time"]:.0f} |')
+    iters = {row['iters'] for row in rows.values()}
+    lines.append('')
+    lines.append(
+        f'ContextShapes validation split (single scale), each model trained '
+        f'from scratch for {"/".join(map(str, sorted(iters)))} iterations on '
+        f'{device} ({torch.get_num_threads()} threads); params exclude the '
+        'train-only auxiliary head.')
+    return '\n'.join(lines) + '\n'
+
+
+def prediction_grid(rows: Dict[str, Dict], dataset_meta: dict) -> np.ndarray:
+    """Image | ground truth | one prediction per method, a row per image."""
+    visualizer = SegLocalVisualizer(
+        name='mmseg_ctx_demo',
+        classes=dataset_meta['classes'],
+        palette=dataset_meta['palette'],
+        alpha=0.7)
+    titles = ['image', 'ground truth'] + list(rows)
+    samples: List[SegDataSample] = next(iter(rows.values()))['preds']
+    grid = []
+    for i, sample in enumerate(samples):
+        image = mmcv.imread(sample.img_path, channel_order='rgb')
+        panels = [image]
+        visualizer.add_datasample(
+            'gt', image, sample, draw_pred=False, with_labels=False)
+        panels.append(visualizer.get_image())
+        for row in rows.values():
+            visualizer.add_datasample(
+                'pred', image, row['preds'][i], draw_gt=False,
+                with_labels=False)
+            panels.append(visualizer.get_image())
+        grid.append(np.concatenate(panels, axis=1))
+    grid = np.concatenate(grid, axis=0)
+    width = image.shape[1]
+    header = np.full((18, grid.shape[1], 3), 255, np.uint8)
+    for j, title in enumerate(titles):
+        cv2.putText(header, title, (j * width + 3, 13),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([header, grid], axis=0)
+
+
+def main() -> None:
+    args = parse_args()
+    ensure_data(args.data_root)
+    rows = {}
+    for name in args.methods:
+        path = DEMO_CONFIGS[name]
+        print(f'\n=== {name}: {path} ===', flush=True)
+        work_dir = osp.join(args.work_dir,
+                            osp.splitext(osp.basename(path))[0])
+        rows[name] = run_method(
+            load_config(path, args.data_root, work_dir), args.num_vis)
+
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    table = results_table(rows, device)
+    table_file = osp.join(args.work_dir, 'results.md')
+    mmcv.mkdir_or_exist(args.work_dir)
+    with open(table_file, 'w', encoding='utf-8') as f:
+        f.write(table)
+    png_file = osp.join(args.work_dir, 'predictions.png')
+    grid = prediction_grid(rows, ContextShapesDataset.METAINFO)
+    mmcv.imwrite(mmcv.rgb2bgr(grid), png_file)
+    print('\n' + table)
+    print(f'table: {table_file}\npredictions: {png_file}')
+
+
+if __name__ == '__main__':
+    main()
