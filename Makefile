@@ -12,13 +12,15 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade 'setuptools<81' wheel
+	$(PIP) install --upgrade 'setuptools>=64,<81' wheel
 	$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
 	$(PY) -c 'import mmcv.ops' 2>/dev/null || \
 		MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=$${MAX_JOBS:-2} \
 		$(PIP) install --no-build-isolation mmcv==2.1.0
-	$(PIP) install -r requirements.txt
+	# editable install needs setuptools>=64, which openmim's openxlab
+	# downgrades to 60.2 below: install mmseg_ctx first
 	$(PIP) install --no-build-isolation --no-deps -e .
+	$(PIP) install -r requirements.txt
 	touch $@
 
 demo: install

@@ -13,5 +13,6 @@ check_versions()
 from .datasets import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
+from . import utils  # noqa: E402,F401  registers the checkpoint loader
 
 __all__ = ['__version__', 'check_versions']

@@ -125,11 +125,10 @@ def results_table(rows: Dict[str, Dict], device: str) -> str:
 
 def prediction_grid(rows: Dict[str, Dict], dataset_meta: dict) -> np.ndarray:
     """Image | ground truth | one prediction per method, a row per image."""
-    visualizer = SegLocalVisualizer(
-        name='mmseg_ctx_demo',
-        classes=dataset_meta['classes'],
-        palette=dataset_meta['palette'],
-        alpha=0.7)
+    visualizer = SegLocalVisualizer.get_instance('mmseg_ctx_demo', alpha=0.7)
+    # not through __init__: mmseg 1.2.2 swaps classes and palette there
+    visualizer.set_dataset_meta(
+        classes=dataset_meta['classes'], palette=dataset_meta['palette'])
     titles = ['image', 'ground truth'] + list(rows)
     samples: List[SegDataSample] = next(iter(rows.values()))['preds']
     grid = []

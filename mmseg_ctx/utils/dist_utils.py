@@ -31,7 +31,9 @@ def setup_cpu_distributed(cfg: Config) -> bool:
         timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
         torch_dist.init_process_group('gloo', timeout=timeout)
     wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or {})
-    wrapper_cfg.update(type='CPUDistributedDataParallel', device_ids=None)
+    # scoped: mmengine's Runner looks the type up in its root registry
+    wrapper_cfg.update(
+        type='mmseg.CPUDistributedDataParallel', device_ids=None)
     # the same default as mmengine's own wrapping without a wrapper config
     wrapper_cfg.setdefault('broadcast_buffers', False)
     cfg.model_wrapper_cfg = wrapper_cfg

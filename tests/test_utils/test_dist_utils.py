@@ -4,7 +4,9 @@ import torch
 import torch.distributed as torch_dist
 from helpers import free_port
 from mmengine.config import Config
+from mmengine.registry import MODEL_WRAPPERS
 
+from mmseg_ctx.engine import CPUDistributedDataParallel
 from mmseg_ctx.utils import setup_cpu_distributed
 
 
@@ -45,7 +47,10 @@ def test_gloo_path_without_cuda(monkeypatch, single_process_env):
     assert torch_dist.is_initialized()
     assert torch_dist.get_backend() == 'gloo'
     assert cfg.model_wrapper_cfg == dict(
-        type='CPUDistributedDataParallel',
+        type='mmseg.CPUDistributedDataParallel',
         device_ids=None,
         broadcast_buffers=False,
         find_unused_parameters=True)
+    # found from mmengine's root registry, as Runner.wrap_model looks it up
+    assert MODEL_WRAPPERS.get(
+        cfg.model_wrapper_cfg['type']) is CPUDistributedDataParallel

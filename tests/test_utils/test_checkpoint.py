@@ -1,0 +1,36 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmseg_ctx.utils import load_from_local
+
+
+def test_mmengine_checkpoint_with_python_objects_loads(tmp_path):
+    """What mmengine saves beside the weights; torch>=2.6 refuses it by
+    default."""
+    buffer = HistoryBuffer()
+    buffer.update(0.5)
+    checkpoint = dict(
+        meta=dict(iter=4, seed=np.int64(3)),
+        message_hub=dict(log_scalars={'train/loss': buffer}),
+        state_dict={'w': torch.arange(3.)})
+    path = str(tmp_path / 'iter_4.pth')
+    torch.save(checkpoint, path)
+    with pytest.raises(Exception, match='Weights only load failed'):
+        torch.load(path)  # the default that breaks mmengine 0.10.7
+
+    assert CheckpointLoader._schemes[''] is load_from_local
+    loaded = _load_checkpoint(path, map_location='cpu')
+    assert loaded['meta'] == dict(iter=4, seed=3)
+    assert loaded['message_hub']['log_scalars']['train/loss'].current() == 0.5
+    assert torch.equal(loaded['state_dict']['w'], torch.arange(3.))
+
+
+def test_missing_file_is_named(tmp_path):
+    missing = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_from_local(missing)
