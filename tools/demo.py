@@ -23,6 +23,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
+from mmengine.utils import mkdir_or_exist
 
 from mmseg_ctx.datasets import ContextShapesDataset  # registers ours too
 from mmseg.structures import SegDataSample
@@ -68,6 +69,7 @@ def ensure_data(data_root: str) -> None:
 
 
 def load_config(path: str, data_root: str, work_dir: str) -> Config:
+    """``path`` is absolute or relative to the repository root."""
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg.work_dir = work_dir
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -153,29 +155,36 @@ def prediction_grid(rows: Dict[str, Dict], dataset_meta: dict) -> np.ndarray:
     return np.concatenate([header, grid], axis=0)
 
 
-def main() -> None:
-    args = parse_args()
-    ensure_data(args.data_root)
+def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
+             num_vis: int) -> str:
+    """Train and evaluate every config, write ``results.md`` and
+    ``predictions.png`` to ``work_dir``; returns the table."""
+    ensure_data(data_root)
     rows = {}
-    for name in args.methods:
-        path = DEMO_CONFIGS[name]
+    for name, path in configs.items():
         print(f'\n=== {name}: {path} ===', flush=True)
-        work_dir = osp.join(args.work_dir,
-                            osp.splitext(osp.basename(path))[0])
+        method_dir = osp.join(work_dir, osp.splitext(osp.basename(path))[0])
         rows[name] = run_method(
-            load_config(path, args.data_root, work_dir), args.num_vis)
+            load_config(path, data_root, method_dir), num_vis)
 
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     table = results_table(rows, device)
-    table_file = osp.join(args.work_dir, 'results.md')
-    mmcv.mkdir_or_exist(args.work_dir)
-    with open(table_file, 'w', encoding='utf-8') as f:
+    mkdir_or_exist(work_dir)
+    with open(osp.join(work_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(table)
-    png_file = osp.join(args.work_dir, 'predictions.png')
     grid = prediction_grid(rows, ContextShapesDataset.METAINFO)
-    mmcv.imwrite(mmcv.rgb2bgr(grid), png_file)
+    mmcv.imwrite(mmcv.rgb2bgr(grid), osp.join(work_dir, 'predictions.png'))
+    return table
+
+
+def main() -> None:
+    args = parse_args()
+    table = run_demo({name: DEMO_CONFIGS[name]
+                      for name in args.methods}, args.data_root,
+                     args.work_dir, args.num_vis)
     print('\n' + table)
-    print(f'table: {table_file}\npredictions: {png_file}')
+    print(f'table: {osp.join(args.work_dir, "results.md")}\n'
+          f'predictions: {osp.join(args.work_dir, "predictions.png")}')
 
 
 if __name__ == '__main__':

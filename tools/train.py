@@ -3,16 +3,15 @@
 and multi-process training on CPU (gloo) when CUDA is absent."""
 import argparse
 import logging
-import os
 
-from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg.registry import RUNNERS
-from mmseg_ctx.utils import load_runner_config
+from mmseg_ctx.utils import (add_runner_args, load_runner_config,
+                             parse_runner_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,27 +28,8 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser)
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 """The pieces of ``make demo``, on a tiny config: train with the stock
 Runner, read back IoUMetric's numbers, draw predictions, write the table."""
 import importlib.util
+import os
 import os.path as osp
 
+import cv2
 import numpy as np
 from helpers import ROOT, write_tiny_config
 from mmengine.config import Config
@@ -41,14 +43,18 @@ def test_inference_params_leave_out_auxiliary_head():
 
 def test_demo_row_table_and_png(tiny_data, tmp_path):
     demo = load_demo()
-    rows = {}
-    for name, path in demo.DEMO_CONFIGS.items():
-        tiny = write_tiny_config(
+    configs = {
+        name: write_tiny_config(
             str(tmp_path / f'{name}.py'), tiny_data,
             base=osp.join(ROOT, path))
-        cfg = demo.load_config(tiny, tiny_data, str(tmp_path / name))
-        rows[name] = demo.run_method(cfg, num_vis=2)
-
+        for name, path in demo.DEMO_CONFIGS.items()
+    }
+    rows = {
+        name: demo.run_method(
+            demo.load_config(path, tiny_data, str(tmp_path / name)),
+            num_vis=2)
+        for name, path in configs.items()
+    }
     for row in rows.values():
         assert 0 <= row['mIoU'] <= 100 and 0 < row['aAcc'] <= 100
         assert row['iters'] == 4 and row['train_time'] > 0
@@ -67,3 +73,20 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
     assert grid.dtype == np.uint8
     # the ground-truth panel is painted with the palette, not the raw image
     assert not np.array_equal(grid[18:82, 0:80], grid[18:82, 80:160])
+
+
+def test_run_demo_generates_data_and_writes_outputs(tmp_path):
+    """The whole of ``make demo`` on one tiny config, data generation
+    included (the default size, which takes a few seconds)."""
+    demo = load_demo()
+    data_root = str(tmp_path / 'context_shapes')
+    config = write_tiny_config(str(tmp_path / 'fcn.py'), data_root, iters=2)
+    work_dir = str(tmp_path / 'demo')
+    table = demo.run_demo({'FCN': config}, data_root, work_dir, num_vis=3)
+
+    assert len(os.listdir(osp.join(data_root, 'images', 'training'))) == 600
+    with open(osp.join(work_dir, 'results.md')) as f:
+        assert f.read() == table
+    assert table.count('\n| FCN |') == 1
+    png = cv2.imread(osp.join(work_dir, 'predictions.png'))
+    assert png.shape == (18 + 3 * 128, 3 * 160, 3)

@@ -136,7 +136,7 @@ def _marker(img: np.ndarray, label: np.ndarray, cls: int, horizon: int,
             rng: np.random.Generator) -> None:
     """A small orange, white-striped cone; looks the same in every scene."""
     height, width = label.shape
-    size = int(rng.integers(5, 10))
+    size = int(rng.integers(8, 14))
     x = int(rng.integers(size, width - size))
     y = int(rng.integers(horizon + size, height - 1))
     tri = np.array([[x - size // 2, y], [x + size // 2, y], [x, y - size]],
@@ -152,15 +152,15 @@ def _person(img: np.ndarray, label: np.ndarray, horizon: int,
             rng: np.random.Generator) -> None:
     """A small standing figure: a head and a body."""
     height, width = label.shape
-    h = int(rng.integers(9, 15))
-    x = int(rng.integers(3, width - 3))
+    h = int(rng.integers(14, 21))
+    x = int(rng.integers(4, width - 4))
     y = int(rng.integers(horizon + h, height - 1))
     mask = np.zeros_like(label)
-    cv2.rectangle(mask, (x - 1, y - h + 3), (x + 1, y), 1, -1)
-    cv2.circle(mask, (x, y - h + 2), 2, 1, -1)
+    cv2.rectangle(mask, (x - 2, y - h + 5), (x + 2, y), 1, -1)
+    cv2.circle(mask, (x, y - h + 3), 3, 1, -1)
     img[mask > 0] = SKIN_COLORS[rng.integers(len(SKIN_COLORS))]
     shirt = tuple(int(c) for c in rng.integers(0, 256, 3))
-    body = (mask > 0) & (np.arange(height)[:, None] > y - h + 4)
+    body = (mask > 0) & (np.arange(height)[:, None] > y - h + 6)
     img[body] = shirt
     label[mask > 0] = PERSON
 
@@ -169,14 +169,14 @@ def _bird(img: np.ndarray, label: np.ndarray, horizon: int,
           rng: np.random.Generator) -> None:
     """A small dark 'V' in the sky."""
     width = label.shape[1]
-    span = int(rng.integers(3, 6))
+    span = int(rng.integers(5, 9))
     x = int(rng.integers(span, width - span))
     y = int(rng.integers(span, max(span + 1, horizon - span)))
     pts = np.array([[x - span, y - span // 2], [x, y], [x + span,
                                                         y - span // 2]],
                    np.int32)
     mask = np.zeros_like(label)
-    cv2.polylines(mask, [pts], False, 1, 2)
+    cv2.polylines(mask, [pts], False, 1, 3)
     img[mask > 0] = (40, 40, 40)
     label[mask > 0] = BIRD
 
@@ -191,12 +191,12 @@ def draw_scene(height: int, width: int,
     _sky(img, label, horizon, rng)
     (_water if on_water else _road)(img, label, horizon, rng)
     img = np.ascontiguousarray(img.astype(np.uint8))
-    for _ in range(rng.integers(0, 3)):
+    for _ in range(rng.integers(1, 4)):
         _bird(img, label, horizon, rng)
     _vehicle(img, label, BOAT if on_water else CAR, horizon, rng)
-    for _ in range(rng.integers(1, 4)):
+    for _ in range(rng.integers(2, 6)):
         _marker(img, label, BUOY if on_water else CONE, horizon, rng)
-    for _ in range(rng.integers(0, 3)):
+    for _ in range(rng.integers(1, 4)):
         _person(img, label, horizon, rng)
     noise = rng.normal(0, 6, img.shape) + rng.uniform(-15, 15)
     img = np.clip(img + noise, 0, 255).astype(np.uint8)
