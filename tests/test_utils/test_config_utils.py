@@ -1,0 +1,45 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import argparse
+import os
+import os.path as osp
+
+from mmseg_ctx.utils import (add_runner_args, load_runner_config,
+                             parse_runner_args)
+
+
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def test_work_dir_priority_and_options(tmp_path):
+    plain = write(tmp_path / 'plain_cfg.py', 'a = dict(b=1)\n')
+    cfg = load_runner_config(plain, cfg_options={'a.b': 2})
+    assert cfg.launcher == 'none' and cfg.a.b == 2
+    assert cfg.work_dir == osp.join('./work_dirs', 'plain_cfg')
+    assert 'model_wrapper_cfg' not in cfg
+
+    with_dir = write(tmp_path / 'with_dir.py', "work_dir = 'from_cfg'\n")
+    assert load_runner_config(with_dir).work_dir == 'from_cfg'
+    assert load_runner_config(with_dir, work_dir='cli').work_dir == 'cli'
+
+
+def test_runner_args(monkeypatch):
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    parser = argparse.ArgumentParser()
+    add_runner_args(parser)
+    monkeypatch.setattr('sys.argv', [
+        'train.py', '--launcher', 'pytorch', '--local-rank', '3',
+        '--cfg-options', 'model.x=1', 'y=[1,2]'
+    ])
+    args = parse_runner_args(parser)
+    assert args.launcher == 'pytorch'
+    assert args.cfg_options == {'model.x': 1, 'y': [1, 2]}
+    assert os.environ['LOCAL_RANK'] == '3'
+
+    # torchrun's LOCAL_RANK wins over the default of the option
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    monkeypatch.setattr('sys.argv', ['train.py'])
+    parse_runner_args(parser)
+    assert os.environ['LOCAL_RANK'] == '1'
