@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt setup.py
+$(STAMP): requirements.txt setup.py mmseg_ctx/version.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade 'setuptools>=64,<81' wheel
 	$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0

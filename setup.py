@@ -1,9 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Install mmseg_ctx into an environment that already has torch and mmcv.
 
-torch and mmcv (with its compiled ops) are not resolved here on purpose:
-pip would pick a torch build by itself and compile mmcv against it. Install
-them first (see the README), then ``pip install -e .``.
+torch and mmcv (with its compiled ops) are left out of ``install_requires``
+on purpose: pip would pick a torch build by itself and try to compile mmcv
+against it. Install them first (see the README), then ``pip install -e .``;
+``import mmseg_ctx`` checks the mmcv version and says what is wrong.
 """
 import os.path as osp
 
@@ -21,6 +22,8 @@ def read_version_file() -> dict:
 
 
 version_info = read_version_file()
+with open('README.md', encoding='utf-8') as f:
+    readme = f.read()
 
 setup(
     name='mmseg_ctx',
@@ -28,7 +31,7 @@ setup(
     description='Context-modelling methods for semantic segmentation '
     '(MCIBI, EncNet, PSPNet, ContextNet, DUpsampling) as an MMSegmentation '
     '1.x plugin',
-    long_description=open('README.md', encoding='utf-8').read(),
+    long_description=readme,
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
     packages=find_packages(include=['mmseg_ctx', 'mmseg_ctx.*']),
@@ -37,5 +40,6 @@ setup(
     install_requires=[
         f'{name}>={low},<{high}'
         for name, (low, high) in version_info['REQUIREMENTS'].items()
+        if name != 'mmcv'
     ] + ['ftfy', 'regex'],
     zip_safe=False)

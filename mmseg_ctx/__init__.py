@@ -10,9 +10,8 @@ from .version import __version__, check_versions
 
 check_versions()
 
-from .datasets import *  # noqa: E402,F401,F403
-from .engine import *  # noqa: E402,F401,F403
-from .models import *  # noqa: E402,F401,F403
-from . import utils  # noqa: E402,F401  registers the checkpoint loader
+# importing the subpackages registers their classes (and, for utils, the
+# checkpoint loader)
+from . import datasets, engine, models, utils  # noqa: E402,F401
 
 __all__ = ['__version__', 'check_versions']

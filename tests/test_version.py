@@ -1,5 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+from importlib import metadata
+
 import pytest
+from packaging.version import Version
 
 import mmseg_ctx
 from mmseg_ctx.version import REQUIREMENTS, check_versions
@@ -7,8 +10,9 @@ from mmseg_ctx.version import REQUIREMENTS, check_versions
 GOOD = {'mmengine': '0.10.7', 'mmcv': '2.1.0', 'mmsegmentation': '1.2.2'}
 
 
-def test_version_exported():
-    assert mmseg_ctx.__version__ == '0.1.0'
+def test_version_matches_installed_package():
+    assert Version(mmseg_ctx.__version__) == Version(
+        metadata.version('mmseg_ctx'))
     assert set(REQUIREMENTS) == set(GOOD)
 
 

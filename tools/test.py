@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args)
+                             parse_runner_args, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,6 +60,7 @@ def main() -> None:
     args = parse_args()
     cfg = load_runner_config(args.config, args.launcher, args.cfg_options,
                              args.work_dir)
+    setup_cpu_distributed(cfg)  # several processes without an accelerator
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:

@@ -6,7 +6,6 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 
-from .dist_utils import setup_cpu_distributed
 
 
 def load_runner_config(path: str,
@@ -15,10 +14,8 @@ def load_runner_config(path: str,
                        work_dir: Optional[str] = None) -> Config:
     """Load a config the way mmseg's ``tools/train.py`` and ``test.py`` do.
 
-    Sets the launcher, merges ``--cfg-options``, picks the work_dir (command
-    line, then the config, then ``./work_dirs/<config name>``) and, for a
-    multi-process launch without CUDA, prepares the gloo path
-    (:func:`setup_cpu_distributed`).
+    Sets the launcher, merges ``--cfg-options`` and picks the work_dir
+    (command line, then the config, then ``./work_dirs/<config name>``).
     """
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
@@ -29,7 +26,6 @@ def load_runner_config(path: str,
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
-    setup_cpu_distributed(cfg)
     return cfg
 
 

@@ -1,22 +1,27 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 from datetime import timedelta
-import torch
+
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.device import get_device
+
+#: wrappers the CPU path can stand in for
+DDP_WRAPPERS = ('MMDistributedDataParallel', 'CPUDistributedDataParallel',
+                'mmseg.CPUDistributedDataParallel')
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
-    """Let ``cfg`` train and test with several processes when CUDA is absent.
+    """Let ``cfg`` train and test with several processes on a CPU machine.
 
     mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``,
     which a CPU-only torch lacks, and its default DDP wrapper passes
     ``device_ids=[LOCAL_RANK]``, which DDP refuses for a CPU module. When
-    ``cfg.launcher == 'pytorch'`` and CUDA is not available, this initialises
-    the gloo process group from the launcher's environment (``RANK``,
-    ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``), so that the Runner
-    skips its own init, and selects :class:`CPUDistributedDataParallel`
-    with ``device_ids=None``. With CUDA present it changes nothing and the
-    stock NCCL path runs.
+    ``cfg.launcher == 'pytorch'`` and mmengine finds no accelerator (CUDA,
+    NPU, MLU, ...), this initialises the gloo process group from the
+    launcher's environment (``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``,
+    ``MASTER_PORT``), so that the Runner skips its own init, and selects
+    :class:`CPUDistributedDataParallel` with ``device_ids=None``. With an
+    accelerator it changes nothing and the stock path (NCCL on CUDA) runs.
 
     Args:
         cfg (Config): the full config, with ``launcher`` already set.
@@ -24,17 +29,25 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     Returns:
         bool: True if the CPU (gloo) path was set up.
     """
-    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+    if cfg.get('launcher', 'none') != 'pytorch' or get_device() != 'cpu':
         return False
+    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or {})
+    if wrapper_cfg.get('type', DDP_WRAPPERS[0]) not in DDP_WRAPPERS:
+        raise ValueError(
+            'multi-process training on CPU wraps the model in '
+            'CPUDistributedDataParallel, which stands in for '
+            'MMDistributedDataParallel only, but model_wrapper_cfg.type is '
+            f'{wrapper_cfg["type"]!r}')
     if not torch_dist.is_initialized():
         dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
         timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
         torch_dist.init_process_group('gloo', timeout=timeout)
-    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or {})
     # scoped: mmengine's Runner looks the type up in its root registry
     wrapper_cfg.update(
         type='mmseg.CPUDistributedDataParallel', device_ids=None)
-    # the same default as mmengine's own wrapping without a wrapper config
+    # the defaults of mmengine's own wrapping without a wrapper config
     wrapper_cfg.setdefault('broadcast_buffers', False)
+    wrapper_cfg.setdefault('find_unused_parameters',
+                           cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper_cfg
     return True

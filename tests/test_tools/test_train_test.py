@@ -26,16 +26,17 @@ def run(cmd, **env):
     return output
 
 
-def assert_checkpoint_loads(config: str, checkpoint: str) -> None:
+def assert_checkpoint_loads(config: str, checkpoint: str,
+                            iters: int = 4) -> None:
     init_default_scope('mmseg')
     model = MODELS.build(Config.fromfile(config).model)
     state = load_checkpoint(model, checkpoint, map_location='cpu',
                             strict=True)
-    assert state['meta']['iter'] == 4
+    assert state['meta']['iter'] == iters
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def test_train_then_test(tiny_config, tmp_path):
+def test_train_test_and_resume(tiny_config, tmp_path):
     work_dir = str(tmp_path / 'work')
     out = run([sys.executable, 'tools/train.py', tiny_config, '--work-dir',
                work_dir])
@@ -49,6 +50,25 @@ def test_train_then_test(tiny_config, tmp_path):
                '--work-dir', str(tmp_path / 'test')])
     assert 'Iter(test) [3/3]' in out
     assert 'mIoU' in out
+
+    # multi-scale + flip test-time augmentation, painted results, raw output
+    show_dir, pred_dir = tmp_path / 'show', tmp_path / 'preds'
+    out = run([sys.executable, 'tools/test.py', tiny_config, checkpoint,
+               '--work-dir', str(tmp_path / 'tta'), '--tta', '--show-dir',
+               str(show_dir), '--out', str(pred_dir), '--cfg-options',
+               'default_hooks.visualization.interval=1'])
+    assert 'Iter(test) [3/3]' in out
+    assert len(glob.glob(str(show_dir / '**' / '*.png'), recursive=True)) == 3
+    assert len(glob.glob(str(pred_dir / '*.png'))) == 3
+
+    # resume continues from iteration 4 up to a longer schedule
+    out = run([sys.executable, 'tools/train.py', tiny_config, '--work-dir',
+               work_dir, '--resume', '--cfg-options', 'train_cfg.max_iters=6',
+               'train_cfg.val_interval=6', 'default_hooks.checkpoint.interval=6'])
+    assert 'resumed epoch: 0, iter: 4' in out
+    assert 'Iter(train) [6/6]' in out
+    assert not glob.glob(osp.join(work_dir, 'iter_5.pth'))
+    assert_checkpoint_loads(tiny_config, osp.join(work_dir, 'iter_6.pth'), 6)
 
 
 def test_dist_train_and_test_two_cpu_processes(tiny_config, tmp_path):

@@ -1,13 +1,12 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
-import torch
 import torch.distributed as torch_dist
 from helpers import free_port
 from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 
 from mmseg_ctx.engine import CPUDistributedDataParallel
-from mmseg_ctx.utils import setup_cpu_distributed
+from mmseg_ctx.utils import dist_utils, setup_cpu_distributed
 
 
 @pytest.fixture
@@ -22,23 +21,30 @@ def single_process_env(monkeypatch):
         torch_dist.destroy_process_group()
 
 
-def test_nothing_without_launcher():
+def on_device(monkeypatch, device: str) -> None:
+    monkeypatch.setattr(dist_utils, 'get_device', lambda: device)
+
+
+def test_nothing_without_launcher(monkeypatch):
+    on_device(monkeypatch, 'cpu')
     cfg = Config(dict(launcher='none'))
     assert not setup_cpu_distributed(cfg)
     assert 'model_wrapper_cfg' not in cfg
     assert not torch_dist.is_initialized()
 
 
-def test_stock_path_with_cuda(monkeypatch, single_process_env):
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+@pytest.mark.parametrize('device', ['cuda', 'npu', 'mlu'])
+def test_stock_path_with_an_accelerator(monkeypatch, single_process_env,
+                                        device):
+    on_device(monkeypatch, device)
     cfg = Config(dict(launcher='pytorch'))
     assert not setup_cpu_distributed(cfg)
     assert 'model_wrapper_cfg' not in cfg
     assert not torch_dist.is_initialized()
 
 
-def test_gloo_path_without_cuda(monkeypatch, single_process_env):
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+def test_gloo_path_on_cpu(monkeypatch, single_process_env):
+    on_device(monkeypatch, 'cpu')
     cfg = Config(
         dict(
             launcher='pytorch',
@@ -54,3 +60,23 @@ def test_gloo_path_without_cuda(monkeypatch, single_process_env):
     # found from mmengine's root registry, as Runner.wrap_model looks it up
     assert MODEL_WRAPPERS.get(
         cfg.model_wrapper_cfg['type']) is CPUDistributedDataParallel
+
+
+def test_top_level_find_unused_parameters_kept(monkeypatch,
+                                               single_process_env):
+    """mmengine reads it from the top level when there is no wrapper cfg."""
+    on_device(monkeypatch, 'cpu')
+    cfg = Config(dict(launcher='pytorch', find_unused_parameters=True))
+    assert setup_cpu_distributed(cfg)
+    assert cfg.model_wrapper_cfg['find_unused_parameters'] is True
+
+
+def test_other_wrapper_refused(monkeypatch, single_process_env):
+    on_device(monkeypatch, 'cpu')
+    cfg = Config(
+        dict(
+            launcher='pytorch',
+            model_wrapper_cfg=dict(type='MMFullyShardedDataParallel')))
+    with pytest.raises(ValueError, match='MMFullyShardedDataParallel'):
+        setup_cpu_distributed(cfg)
+    assert not torch_dist.is_initialized()

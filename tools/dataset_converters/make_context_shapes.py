@@ -38,6 +38,7 @@ import numpy as np
 SKY, WATER, ROAD, BOAT, CAR, BUOY, CONE, PERSON, BIRD = range(9)
 IGNORE_INDEX = 255
 SPLITS = {'training': 0, 'validation': 1}
+MIN_SIZE = 48  # the smallest height and width every object fits in
 
 Color = Tuple[int, int, int]  # BGR, as cv2 draws
 VEHICLE_COLORS: Tuple[Color, ...] = ((40, 40, 200), (30, 200, 230),
@@ -210,6 +211,12 @@ def generate(out: str, seed: int, num_train: int, num_val: int, height: int,
     Files are written to a temporary sibling folder that is renamed at the
     end, so an interrupted run never leaves a half-written ``out`` behind.
     """
+    if min(height, width) < MIN_SIZE:
+        raise ValueError(f'height and width must be at least {MIN_SIZE}, '
+                         f'got {height}x{width}')
+    if min(num_train, num_val) < 0:
+        raise ValueError('image counts must not be negative, got '
+                         f'{num_train} training and {num_val} validation')
     if osp.exists(out):
         raise FileExistsError(f'{out} exists; remove it to regenerate')
     parent = osp.dirname(osp.abspath(out))
