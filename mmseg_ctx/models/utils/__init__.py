@@ -1,4 +1,4 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Building blocks of the heads (feature memory, DUpsampling arrive with
-issues #3 and #4)."""
-__all__: list = []
+from .feature_memory import FeatureMemory, memory_momentum
+
+__all__ = ['FeatureMemory', 'memory_momentum']

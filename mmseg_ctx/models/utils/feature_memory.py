@@ -1,0 +1,183 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine import dist
+from mmseg.models.utils import resize
+from torch import Tensor, nn
+
+
+def memory_momentum(t: int, total: int, m0: float = 0.9,
+                    power: float = 0.9) -> float:
+    """Momentum of the memory update at iteration ``t`` of ``total``, eq. 7:
+    ``m_t = (1 - t / T)^p (m0 - m0 / 100) + m0 / 100``."""
+    if not 0 <= t <= total:
+        raise ValueError(f'iteration {t} is outside [0, {total}]')
+    return (1 - t / total)**power * (m0 - m0 / 100) + m0 / 100
+
+
+class FeatureMemory(nn.Module):
+    """The feature memory of MCIBI (Jin et al., ICCV 2021, Sec. 3.2).
+
+    ``memory`` (K x C) holds one dataset-level representation per class and
+    ``initialized`` (K) says which slots have been filled; both are
+    persistent buffers, so checkpoints carry them. Nothing here is learnt by
+    back-propagation: :meth:`update` changes the memory, after the optimiser
+    step, by the moving average of eq. 6 towards ``T(R)`` (eq. 8-10):
+
+    - features are resized to the label resolution (eq. 8) and pixels with
+      ``ignore_index`` are left out;
+    - for each class c in the batch, ``S_i = cos(R_c,i, M[c])`` (eq. 9) and
+      ``T(R)[c] = sum_i (1 - S_i) R_c,i / sum_j (1 - S_j)`` (eq. 10); when
+      every ``S_i`` is 1 the weights vanish and the plain mean is used;
+    - classes absent from the batch are left unchanged;
+    - a slot is initialised at its class's first appearance, from one
+      pixel chosen uniformly at random (the paper) or from the class mean.
+
+    Under distributed training every process contributes its per-class
+    sums to one all-reduce, so every process applies the same update, and
+    that update equals the single-process update on the global batch: a
+    class seen by one rank moves at the full momentum. The random pixel is
+    drawn among the pixels of all ranks (rank 0 draws, offsets come from
+    the ranks' counts), so initialisation agrees too. All of it runs in fp32,
+    also under autocast.
+
+    Args:
+        num_classes (int): K.
+        channels (int): C, the width of a pixel representation.
+        init_mode (str): ``'random'`` (a random pixel, the paper's default)
+            or ``'mean'`` (the class mean of the first batch).
+        ignore_index (int): label of pixels to leave out. Defaults to 255.
+        align_corners (bool): for resizing features to the labels.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 channels: int,
+                 init_mode: str = 'random',
+                 ignore_index: int = 255,
+                 align_corners: bool = False) -> None:
+        super().__init__()
+        if init_mode not in ('random', 'mean'):
+            raise ValueError(
+                f"init_mode must be 'random' or 'mean', got {init_mode!r}")
+        self.num_classes = num_classes
+        self.channels = channels
+        self.init_mode = init_mode
+        self.ignore_index = ignore_index
+        self.align_corners = align_corners
+        self.register_buffer('memory', torch.zeros(num_classes, channels))
+        self.register_buffer('initialized',
+                             torch.zeros(num_classes, dtype=torch.bool))
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, channels={self.channels}, '
+                f'init_mode={self.init_mode!r}')
+
+    def _valid_labels(self, labels: Tensor) -> Tensor:
+        """B x H x W labels (a channel dim of 1 is dropped), range-checked."""
+        if labels.dim() == 4 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.dim() != 3:
+            raise ValueError('labels must be B x H x W (or B x 1 x H x W), '
+                             f'got shape {tuple(labels.shape)}')
+        valid = labels[labels != self.ignore_index]
+        bad = valid[(valid < 0) | (valid >= self.num_classes)]
+        if bad.numel():
+            raise ValueError(
+                f'label {bad[0].item()} is outside [0, {self.num_classes}) '
+                f'and is not ignore_index={self.ignore_index}')
+        return labels.long()
+
+    def _pick_targets(self, local_counts: Tensor) -> Optional[Tensor]:
+        """For random initialisation: per class, the index (among this
+        process's pixels of the class, -1 if none) of the one pixel drawn
+        from the pixels of all processes; None if no slot needs it."""
+        if self.init_mode != 'random' or bool(self.initialized.all()):
+            return None
+        counts = torch.stack(dist.all_gather(local_counts))  # ranks x K
+        offset = counts[:dist.get_rank()].sum(0)
+        draw = torch.rand(self.num_classes, device=local_counts.device)
+        dist.broadcast(draw, src=0)
+        total = counts.sum(0)
+        target = torch.minimum((draw * total).long(), total - 1) - offset
+        mine = (target >= 0) & (target < local_counts) & ~self.initialized
+        return torch.where(mine, target, torch.full_like(target, -1))
+
+    @torch.no_grad()
+    def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
+        """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
+
+        Args:
+            feats (Tensor): B x C x h x w pixel representations R.
+            labels (Tensor): B x H x W ground truth (B x 1 x H x W too).
+            momentum (float): m of eq. 6, e.g. from :func:`memory_momentum`.
+        """
+        if feats.dim() != 4 or feats.shape[1] != self.channels:
+            raise ValueError(f'feats must be B x {self.channels} x h x w, '
+                             f'got shape {tuple(feats.shape)}')
+        labels = self._valid_labels(labels)
+        if feats.shape[0] != labels.shape[0]:
+            raise ValueError(f'{feats.shape[0]} feature maps but '
+                             f'{labels.shape[0]} label maps')
+        num_classes, channels = self.num_classes, self.channels
+        with torch.autocast(device_type=feats.device.type, enabled=False):
+            feats = feats.float()
+            memory = self.memory.float()
+            local_counts = torch.stack([
+                torch.bincount(
+                    label[label != self.ignore_index],
+                    minlength=num_classes) for label in labels
+            ])  # B x K
+            targets = self._pick_targets(local_counts.sum(0))
+            # [sum (1-S)R | sum R | picked pixel | sum (1-S) | count]
+            stats = feats.new_zeros(num_classes, 3 * channels + 2)
+            weighted, plain, picked = stats[:, :3 * channels].split(
+                channels, dim=1)
+            seen = torch.zeros_like(local_counts[0])
+            for feat, label, count in zip(feats, labels, local_counts):
+                feat = resize(
+                    feat[None],
+                    size=label.shape,
+                    mode='bilinear',
+                    align_corners=self.align_corners)[0]
+                keep = label != self.ignore_index
+                pixels = feat.permute(1, 2, 0)[keep]  # N x C
+                classes = label[keep]
+                weight = 1 - F.cosine_similarity(
+                    pixels, memory[classes], dim=1, eps=1e-8)
+                weighted.index_add_(0, classes, weight[:, None] * pixels)
+                plain.index_add_(0, classes, pixels)
+                stats[:, -2].index_add_(0, classes, weight)
+                stats[:, -1].index_add_(0, classes, torch.ones_like(weight))
+                if targets is not None:
+                    here = (targets >= seen) & (targets < seen + count)
+                    for cls in here.nonzero()[:, 0].tolist():
+                        index = (classes == cls).nonzero()[:, 0]
+                        picked[cls] = pixels[index[targets[cls] - seen[cls]]]
+                seen += count
+            dist.all_reduce(stats)
+            self._write(weighted, plain, picked, stats[:, -2], stats[:, -1],
+                        momentum)
+
+    def _write(self, weighted: Tensor, plain: Tensor, picked: Tensor,
+               weight: Tensor, count: Tensor, momentum: float) -> None:
+        present = count > 0
+        fresh = present & ~self.initialized
+        if fresh.any():
+            first = picked if self.init_mode == 'random' else (
+                plain / count.clamp(min=1)[:, None])
+            self.memory[fresh] = first[fresh].to(self.memory.dtype)
+        grown = present & self.initialized
+        if grown.any():
+            # eq. 10; all pixels parallel to M[c] leave no weight: plain mean
+            degenerate = weight <= 1e-12
+            target = torch.where(
+                degenerate[:, None], plain / count.clamp(min=1)[:, None],
+                weighted / torch.where(degenerate, torch.ones_like(weight),
+                                       weight)[:, None])
+            old = self.memory[grown].float()
+            self.memory[grown] = ((1 - momentum) * old + momentum *
+                                  target[grown]).to(self.memory.dtype)
+        self.initialized |= present

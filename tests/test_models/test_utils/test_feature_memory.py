@@ -1,0 +1,202 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import math
+import os
+
+import pytest
+import torch
+import torch.distributed as torch_dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+from helpers import free_port
+
+from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
+
+K, C = 5, 4
+
+
+def batch(seed: int = 0, num: int = 4):
+    """Features at 1/2 of the labels' resolution, non-square; labels use
+    classes 0..3 only (class 4 is absent) and have ignored pixels."""
+    gen = torch.Generator().manual_seed(seed)
+    feats = torch.randn(num, C, 3, 5, generator=gen)
+    labels = torch.randint(0, 4, (num, 6, 10), generator=gen)
+    labels[torch.rand(num, 6, 10, generator=gen) < 0.2] = 255
+    return feats, labels
+
+
+def reference_update(memory, initialized, feats, labels, momentum):
+    """Eq. 8-10 and eq. 6, written out pixel by pixel, for the classes
+    already initialised."""
+    up = F.interpolate(feats, size=labels.shape[-2:], mode='bilinear',
+                       align_corners=False)
+    new = memory.clone()
+    for c in range(memory.shape[0]):
+        if not initialized[c]:
+            continue
+        pixels, weights = [], []
+        for b in range(labels.shape[0]):
+            for i in range(labels.shape[1]):
+                for j in range(labels.shape[2]):
+                    if labels[b, i, j] == c:
+                        r = up[b, :, i, j]
+                        s = torch.dot(r, memory[c]) / (r.norm() *
+                                                       memory[c].norm())
+                        pixels.append(r)
+                        weights.append(1 - s)
+        if not pixels:
+            continue  # absent: unchanged
+        total = sum(weights)
+        target = sum(w / total * r for w, r in zip(weights, pixels))
+        new[c] = (1 - momentum) * memory[c] + momentum * target
+    return new
+
+
+def initialised_memory(init_mode='random'):
+    mem = FeatureMemory(K, C, init_mode=init_mode)
+    gen = torch.Generator().manual_seed(1)
+    mem.memory.copy_(torch.randn(K, C, generator=gen))
+    mem.initialized.fill_(True)
+    return mem
+
+
+def test_update_matches_equations_8_to_10():
+    mem = initialised_memory()
+    mem.initialized[2] = False  # present in the batch, not yet initialised
+    before = mem.memory.clone()
+    feats, labels = batch()
+    mem.update(feats, labels, momentum=0.3)
+
+    expected = reference_update(before, mem.initialized.clone() &
+                                torch.tensor([1, 1, 0, 1, 1]).bool(), feats,
+                                labels, 0.3)
+    for c in (0, 1, 3):
+        torch.testing.assert_close(mem.memory[c], expected[c])
+    # class 4 is absent from the batch: untouched, still initialised
+    torch.testing.assert_close(mem.memory[4], before[4])
+    # class 2 took one of its own pixels at its first appearance
+    up = F.interpolate(feats, size=labels.shape[-2:], mode='bilinear')
+    pixels = up.permute(0, 2, 3, 1)[labels == 2]
+    assert (pixels - mem.memory[2]).abs().amax(1).min() < 1e-6
+    assert mem.initialized.all()
+
+
+def test_first_appearance_only_fills_present_classes():
+    mem = FeatureMemory(K, C, init_mode='mean')
+    feats, labels = batch()
+    mem.update(feats, labels, momentum=0.9)
+    assert mem.initialized.tolist() == [True] * 4 + [False]
+    assert torch.equal(mem.memory[4], torch.zeros(C))
+    up = F.interpolate(feats, size=labels.shape[-2:], mode='bilinear')
+    for c in range(4):
+        torch.testing.assert_close(
+            mem.memory[c], up.permute(0, 2, 3, 1)[labels == c].mean(0))
+
+
+def test_random_init_is_uniform_over_pixels():
+    """Every pixel of a class can be drawn, and in proportion."""
+    feats = torch.arange(6.).view(1, 1, 2, 3).expand(1, C, 2, 3).clone()
+    labels = torch.zeros(1, 2, 3, dtype=torch.long)
+    hits = torch.zeros(6)
+    torch.manual_seed(0)
+    for _ in range(600):
+        mem = FeatureMemory(1, C)
+        mem.update(feats, labels, momentum=0.5)
+        hits[int(mem.memory[0, 0])] += 1
+    assert (hits > 60).all(), hits
+
+
+def test_zero_denominator_is_guarded():
+    mem = FeatureMemory(1, C)
+    mem.memory[0] = torch.tensor([1., 2., 0., -1.])
+    mem.initialized[0] = True
+    # every pixel parallel to M[0]: all 1 - S_i are 0
+    feats = mem.memory[0].view(1, C, 1, 1) * torch.tensor(
+        [1., 3.]).view(1, 1, 1, 2)
+    labels = torch.zeros(1, 1, 2, dtype=torch.long)
+    mem.update(feats, labels, momentum=0.5)
+    torch.testing.assert_close(mem.memory[0],
+                               0.5 * torch.tensor([1., 2., 0., -1.]) * 3)
+
+
+def test_bad_input_is_refused():
+    mem = FeatureMemory(K, C)
+    feats, labels = batch()
+    labels[0, 0, 0] = 7
+    with pytest.raises(ValueError, match='label 7 is outside'):
+        mem.update(feats, labels, 0.5)
+    with pytest.raises(ValueError, match=f'B x {C} x h x w'):
+        mem.update(torch.zeros(4, C + 1, 3, 5), batch()[1], 0.5)
+    with pytest.raises(ValueError, match='init_mode'):
+        FeatureMemory(K, C, init_mode='cluster')
+    assert not mem.initialized.any()
+
+
+def test_state_dict_round_trip():
+    mem = initialised_memory()
+    mem.initialized[1] = False
+    state = mem.state_dict()
+    assert set(state) == {'memory', 'initialized'}
+    other = FeatureMemory(K, C)
+    other.load_state_dict(state)
+    assert torch.equal(other.memory, mem.memory)
+    assert torch.equal(other.initialized, mem.initialized)
+
+
+def test_bf16_autocast_keeps_memory_fp32():
+    mem = initialised_memory()
+    feats, labels = batch()
+    expected = initialised_memory()
+    expected.update(feats, labels, 0.5)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        mem.update(feats.bfloat16(), labels, 0.5)
+    assert mem.memory.dtype == torch.float32
+    assert torch.isfinite(mem.memory).all()
+    # only the features' bf16 rounding differs, not the arithmetic
+    torch.testing.assert_close(mem.memory, expected.memory, atol=2e-2,
+                               rtol=2e-2)
+
+
+@pytest.mark.parametrize('t,expected', [
+    (0, 0.9),
+    (50, 0.5**0.9 * (0.9 - 0.009) + 0.009),
+    (100, 0.009),
+])
+def test_momentum_schedule(t, expected):
+    assert math.isclose(memory_momentum(t, 100), expected)
+    with pytest.raises(ValueError):
+        memory_momentum(101, 100)
+
+
+def _update_half(rank: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch_dist.init_process_group('gloo', rank=rank, world_size=2)
+    try:
+        feats, labels = batch(num=4)
+        half = slice(2 * rank, 2 * rank + 2)
+        mem = FeatureMemory(K, C)
+        torch.manual_seed(rank)  # rank 0's draw must win everywhere
+        mem.update(feats[half], labels[half], 0.9)  # random initialisation
+        first = mem.memory.clone()
+        feats2, labels2 = batch(seed=1, num=4)
+        mem.update(feats2[half], labels2[half], 0.4)  # eq. 6-10
+        torch.save(dict(first=first, second=mem.memory.clone()),
+                   f'{out}.{rank}')
+    finally:
+        torch_dist.destroy_process_group()
+
+
+def test_two_processes_equal_one_process_on_whole_batch(tmp_path):
+    out = str(tmp_path / 'memory')
+    mp.spawn(_update_half, args=(free_port(), out), nprocs=2)
+    ranks = [torch.load(f'{out}.{r}') for r in range(2)]
+
+    single = FeatureMemory(K, C)
+    torch.manual_seed(0)
+    single.update(*batch(num=4), 0.9)
+    first = single.memory.clone()
+    single.update(*batch(seed=1, num=4), 0.4)
+    for result in ranks:
+        torch.testing.assert_close(result['first'], first)
+        torch.testing.assert_close(result['second'], single.memory)
+    # both ranks hold the same memory to the bit
+    assert torch.equal(ranks[0]['second'], ranks[1]['second'])
