@@ -79,8 +79,45 @@ def tool_env(**extra: str) -> Dict[str, str]:
     """Environment for running the tools in subprocesses of this Python."""
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (ROOT, env.get('PYTHONPATH')) if p)
+        p for p in (ROOT, osp.join(ROOT, 'tests'), env.get('PYTHONPATH'))
+        if p)
     env['PYTHON'] = sys.executable
     env['OMP_NUM_THREADS'] = '1'
     env.update(extra)
     return env
+
+
+def register_test_hooks() -> None:
+    """Hooks the tests add to configs (imported by ``custom_imports``)."""
+    import torch
+    from mmengine.dist import get_rank
+    from mmengine.hooks import Hook
+    from mmengine.model import is_model_wrapper
+    from mmseg.registry import HOOKS
+
+    @HOOKS.register_module(force=True)
+    class DumpMemoryHook(Hook):
+        """Save every rank's MCIBI memory after each training iteration."""
+        priority = 'LOWEST'
+
+        def __init__(self, out_dir: str) -> None:
+            self.out_dir = out_dir
+
+        def _dump(self, runner, name: str) -> None:
+            model = runner.model.module if is_model_wrapper(
+                runner.model) else runner.model
+            memory = model.decode_head.memory
+            torch.save(
+                dict(memory=memory.memory.clone(),
+                     initialized=memory.initialized.clone()),
+                osp.join(self.out_dir, f'memory_rank{get_rank()}_{name}.pth'))
+
+        def before_train(self, runner) -> None:
+            self._dump(runner, f'start{runner.iter}')
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None) -> None:
+            self._dump(runner, f'iter{runner.iter}')
+
+
+register_test_hooks()

@@ -71,6 +71,17 @@ class FeatureMemory(nn.Module):
         self.register_buffer('initialized',
                              torch.zeros(num_classes, dtype=torch.bool))
 
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
+                              **kwargs) -> None:
+        # mmengine's non-strict loading would only warn on a shape mismatch
+        found = state_dict.get(prefix + 'memory')
+        if found is not None and found.shape != self.memory.shape:
+            raise ValueError(
+                f'the checkpoint\'s {prefix}memory has shape '
+                f'{tuple(found.shape)}, but this model\'s memory is '
+                f'{tuple(self.memory.shape)} (num_classes x channels)')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, channels={self.channels}, '
                 f'init_mode={self.init_mode!r}')

@@ -1,0 +1,166 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import load_state_dict
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmseg_ctx  # noqa: F401
+from mmseg_ctx.models.decode_heads import MCIBIHead
+
+K, IN, C = 5, 32, 16
+
+
+def build_head(**kwargs) -> MCIBIHead:
+    init_default_scope('mmseg')
+    cfg = dict(
+        type='MCIBIHead',
+        in_channels=IN,
+        channels=C,
+        num_classes=K,
+        in_index=0,
+        norm_cfg=dict(type='BN'),
+        dilations=(1, 2),
+        pool_scales=(1, 2),
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0))
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.memory_hook_attached = True
+    return head
+
+
+def samples(num=2, height=18, width=22, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(num):
+        label = torch.randint(0, K - 1, (1, height, width), generator=gen)
+        label[:, :2] = 255
+        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
+        sample.set_metainfo(dict(img_shape=(height, width)))
+        out.append(sample)
+    return out
+
+
+def inputs(num=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.randn(num, IN, 9, 11, generator=gen)]
+
+
+@pytest.mark.parametrize('context', ['none', 'ppm', 'aspp', 'ocr'])
+@pytest.mark.parametrize('fusion', ['concat', 'add', 'weighted_add'])
+def test_variants_shapes_and_losses(context, fusion):
+    head = build_head(context=context, fusion=fusion)
+    assert head.forward(inputs()).shape == (2, K, 9, 11)
+    losses = head.loss(inputs(), samples(), train_cfg={})
+    assert set(losses) == {
+        'loss_ce', 'acc_seg', 'loss_coarse', 'loss_memory'
+    }
+    total = sum(v for k, v in losses.items() if k.startswith('loss_'))
+    total.backward()
+    assert head.bottleneck.conv.weight.grad.abs().sum() > 0
+    assert head.memory_attention.query_project[0].conv.weight.grad is not None
+    if context != 'none':
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in head.image_context.parameters())
+    if fusion == 'weighted_add':
+        assert head.fuse_weights.grad is not None
+
+
+def test_bad_configuration_is_refused():
+    with pytest.raises(ValueError, match="fusion must be one of"):
+        build_head(fusion='mul')
+    with pytest.raises(ValueError, match="context must be"):
+        build_head(context='aspp2')
+    with pytest.raises(ValueError, match='must start with "loss_"'):
+        build_head(loss_memory=dict(type='CrossEntropyLoss', loss_name='m'))
+    with pytest.raises(ValueError, match='expects 32 input channels, got 8'):
+        build_head().forward([torch.randn(1, 8, 4, 4)])
+
+
+def test_predict_reads_memory_never_writes_it():
+    head = build_head()
+    head.memory.memory.normal_()
+    head.memory.initialized.fill_(True)
+    head.eval()
+    before = head.memory.state_dict()
+    first = head.predict(inputs(), [dict(img_shape=(18, 22))] * 2,
+                         test_cfg={})
+    assert first.shape == (2, K, 18, 22)
+    assert head._stash is None and not head.update_memory(0.5)
+    for key, value in head.memory.state_dict().items():
+        assert torch.equal(value, before[key])
+    # the prediction depends on what the memory holds
+    head.memory.memory.normal_()
+    second = head.predict(inputs(), [dict(img_shape=(18, 22))] * 2,
+                          test_cfg={})
+    assert not torch.allclose(first, second)
+
+
+def test_loss_stashes_and_hook_update_consumes():
+    head = build_head()
+    head.loss(inputs(), samples(), train_cfg={})
+    feats, labels = head._stash
+    assert feats.shape == (2, C, 9, 11) and not feats.requires_grad
+    assert labels.shape == (2, 1, 18, 22)
+    assert head.update_memory(0.5)
+    assert head._stash is None
+    # classes 0..3 appear in the labels, class 4 never does
+    assert head.memory.initialized.tolist() == [True] * 4 + [False]
+
+
+def test_memory_loss_is_consistency_over_initialised_slots():
+    head = build_head()
+    head.eval()  # no dropout: the loss can be recomputed by hand
+    assert head.loss(inputs(), samples(), train_cfg={})['loss_memory'] == 0
+    head.memory.memory.normal_()
+    head.memory.initialized[:] = torch.tensor([1, 0, 1, 1, 0]).bool()
+    loss = head.loss(inputs(), samples(), train_cfg={})['loss_memory']
+    classes = torch.tensor([0, 2, 3])
+    logits = head.classify(head.memory.memory[classes, :, None, None])
+    torch.testing.assert_close(loss, F.cross_entropy(logits[:, :, 0, 0],
+                                                     classes))
+
+
+def test_training_without_the_hook_fails_with_advice():
+    head = build_head()
+    head.memory_hook_attached = False
+    with pytest.raises(RuntimeError, match="dict\\(type='MCIBIMemoryHook'\\)"):
+        head.loss(inputs(), samples(), train_cfg={})
+
+
+def test_in_index_must_be_one_stage():
+    with pytest.raises(ValueError, match='in_index must be an int'):
+        build_head(in_index=[0, 1], input_transform='resize_concat',
+                   in_channels=[IN, IN])
+
+
+def test_state_dict_carries_memory():
+    head = build_head()
+    head.loss(inputs(), samples(), train_cfg={})
+    head.update_memory(0.9)
+    state = head.state_dict()
+    assert {'memory.memory', 'memory.initialized'} <= set(state)
+    other = build_head()
+    other.load_state_dict(state)
+    assert torch.equal(other.memory.memory, head.memory.memory)
+    assert torch.equal(other.memory.initialized, head.memory.initialized)
+    # also through mmengine's non-strict loading, which only warns on shapes
+    with pytest.raises(ValueError, match=r'memory.memory has shape \(5, 16\)'
+                       r', but this model\'s memory is \(6, 16\)'):
+        load_state_dict(build_head(num_classes=K + 1), state, strict=False)
+
+
+def test_bf16_autocast_step_keeps_memory_fp32():
+    head = build_head(context='ocr')
+    head.memory.memory.normal_()
+    head.memory.initialized.fill_(True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(inputs(), samples(), train_cfg={})
+        sum(v for k, v in losses.items() if k.startswith('loss_')).backward()
+        head.update_memory(0.5)
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    assert head.memory.memory.dtype == torch.float32
+    assert torch.isfinite(head.memory.memory).all()
