@@ -30,6 +30,9 @@ def test_config_builds(path):
     method, backbone, setting, data = name.split('_')
     assert 'xb' in setting and '-' in setting and '-' in data, name
     init_default_scope(cfg.get('default_scope', 'mmseg'))
+    if cfg.model.decode_head.get('type') == 'MCIBIHead':
+        # the memory is only updated by the hook
+        assert dict(type='MCIBIMemoryHook') in cfg.custom_hooks
     model = MODELS.build(cfg.model)
     dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
     assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])
