@@ -1,10 +1,11 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 from .checkpoint import load_from_local
+from .complexity import flop_analyzer, sdpa_flop_jit
 from .config_utils import (add_runner_args, load_runner_config,
                            parse_runner_args)
 from .dist_utils import setup_cpu_distributed
 
 __all__ = [
-    'add_runner_args', 'load_from_local', 'load_runner_config',
-    'parse_runner_args', 'setup_cpu_distributed'
+    'add_runner_args', 'flop_analyzer', 'load_from_local', 'load_runner_config',
+    'parse_runner_args', 'sdpa_flop_jit', 'setup_cpu_distributed'
 ]

@@ -1,0 +1,148 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Complexity of context modules, as in Table 3 of the MCIBI paper.
+
+Builds mmseg's ``ASPPHead`` and ``PSPHead`` (PPM) and our ``MCIBIHead``
+(DCA, the dataset-level context aggregation, alone and on top of ASPP) on a
+1 x C x S x S feature map (the paper: 2048 x 128 x 128, 150 classes), and
+reports parameters and FLOPs from mmengine's counter (multiply-adds, with a
+handle for ``scaled_dot_product_attention``) and the latency on this
+machine as a ratio to PPM's, measured in the same run. The paper's numbers
+(V100) stand beside ours; a markdown table is printed and written to
+``--out``.
+
+Example::
+
+    python tools/analysis_tools/context_complexity.py            # 128 x 128
+    python tools/analysis_tools/context_complexity.py --size 32  # quicker
+"""
+import argparse
+import os.path as osp
+import statistics
+import time
+from typing import Dict, List
+
+import torch
+from mmengine.analysis import parameter_count
+from mmengine.registry import init_default_scope
+from mmengine.utils import mkdir_or_exist
+from torch import nn
+
+import mmseg_ctx  # noqa: F401  registers MCIBIHead
+from mmseg.registry import MODELS
+from mmseg_ctx.utils import flop_analyzer
+
+#: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
+#: 1 x 2048 x 128 x 128
+PAPER = {
+    'ASPP': (42.21, 674.47, 101.44),
+    'PPM': (23.07, 309.45, 29.57),
+    'DCA': (14.82, 242.80, 47.64),
+    'ASPP+DCA': (45.63, 730.56, 125.03),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--size', type=int, default=128, help='feature map height = width')
+    parser.add_argument(
+        '--channels', type=int, default=2048, help='input channels')
+    parser.add_argument(
+        '--num-classes', type=int, default=150, help='classes (ADE20K)')
+    parser.add_argument(
+        '--repeats', type=int, default=3, help='timed forward passes')
+    parser.add_argument(
+        '--out',
+        default='work_dirs/complexity/context_complexity.md',
+        help='markdown table')
+    return parser.parse_args()
+
+
+class HeadOnInput(nn.Module):
+    """A decode head applied to one feature map, for the counters."""
+
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head([x])
+
+
+def build_modules(channels: int, num_classes: int) -> Dict[str, nn.Module]:
+    init_default_scope('mmseg')
+    common = dict(
+        in_channels=channels,
+        in_index=0,
+        channels=512,
+        num_classes=num_classes,
+        norm_cfg=dict(type='BN'),
+        align_corners=False)
+    cfgs = {
+        'ASPP': dict(type='ASPPHead', dilations=(1, 12, 24, 36)),
+        'PPM': dict(type='PSPHead', pool_scales=(1, 2, 3, 6)),
+        'DCA': dict(type='MCIBIHead', context='none'),
+        'ASPP+DCA': dict(type='MCIBIHead', context='aspp'),
+    }
+    return {
+        name: HeadOnInput(MODELS.build({**common, **cfg})).eval()
+        for name, cfg in cfgs.items()
+    }
+
+
+def measure(module: nn.Module, x: torch.Tensor, repeats: int) -> Dict:
+    with torch.no_grad():
+        flops = flop_analyzer(module, (x, )).unsupported_ops_warnings(
+            False).total()
+        module(x)  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            module(x)
+            times.append(time.perf_counter() - start)
+    return dict(
+        params=parameter_count(module)[''],
+        flops=flops,
+        latency=statistics.median(times))
+
+
+def markdown(rows: Dict[str, Dict], size: int, channels: int,
+             device: str) -> str:
+    lines = [
+        '| module | params (M) | paper | GFLOPs | paper | latency / PPM '
+        '| paper |', '|---|---:|---:|---:|---:|---:|---:|'
+    ]
+    for name, row in rows.items():
+        params, gflops, ms = PAPER[name]
+        ratio = row['latency'] / rows['PPM']['latency']
+        lines.append(
+            f'| {name} | {row["params"] / 1e6:.2f} | {params:.2f} | '
+            f'{row["flops"] / 1e9:.2f} | {gflops:.2f} | {ratio:.2f} | '
+            f'{ms / PAPER["PPM"][2]:.2f} |')
+    lines.append('')
+    lines.append(
+        f'Input 1 x {channels} x {size} x {size}; FLOPs are multiply-adds '
+        "from mmengine's counter, attention included; latency is the median "
+        f'forward time on {device} as a ratio to PPM in the same run. Paper: '
+        'Table 3 of the MCIBI paper, 1 x 2048 x 128 x 128, V100.')
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    args = parse_args()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    x = torch.randn(1, args.channels, args.size, args.size, device=device)
+    rows: Dict[str, Dict] = {}
+    for name, module in build_modules(args.channels,
+                                      args.num_classes).items():
+        rows[name] = measure(module.to(device), x, args.repeats)
+        print(f'{name}: {rows[name]}', flush=True)
+    table = markdown(rows, args.size, args.channels, device)
+    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
+    with open(args.out, 'w', encoding='utf-8') as f:
+        f.write(table)
+    print('\n' + table)
+
+
+if __name__ == '__main__':
+    main()
