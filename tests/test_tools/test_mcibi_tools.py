@@ -1,0 +1,72 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""init_memory.py and visualize_memory.py on a tiny trained FCN+MCIBI."""
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import pytest
+import torch
+from helpers import ROOT, tool_env, write_tiny_config
+
+MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
+                     'mcibi-fcn_r18-d8_1xb8-300it_context-shapes-128x128.py')
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=tool_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, tiny_data):
+    tmp = tmp_path_factory.mktemp('mcibi_tools')
+    config = write_tiny_config(str(tmp / 'tiny.py'), tiny_data,
+                               base=MCIBI_FCN)
+    run('tools/train.py', config, '--work-dir', str(tmp / 'work'))
+    return tmp, config, str(tmp / 'work' / 'iter_4.pth')
+
+
+def test_init_memory_by_clustering_and_load_it(trained):
+    tmp, config, checkpoint = trained
+    out = str(tmp / 'init.pth')
+    run('tools/analysis_tools/init_memory.py', config, checkpoint, '--out',
+        out, '--num-images', '6')
+    state = torch.load(out, weights_only=False)['state_dict']
+    before = torch.load(checkpoint, weights_only=False)['state_dict']
+    memory = state['decode_head.memory.memory']
+    seen = state['decode_head.memory.initialized']
+    assert seen.sum() >= 3
+    assert not torch.equal(memory[seen],
+                           before['decode_head.memory.memory'][seen])
+    # the weights are the trained ones
+    key = 'decode_head.bottleneck.conv.weight'
+    assert torch.equal(state[key], before[key])
+
+    # a config loads it with load_from and trains on from that memory
+    from_init = tmp / 'from_init.py'
+    from_init.write_text(
+        f'_base_ = {config!r}\nload_from = {out!r}\n'
+        "custom_imports = dict(imports=['mmseg_ctx', 'helpers'], "
+        'allow_failed_imports=False)\n'
+        "custom_hooks = [dict(type='MCIBIMemoryHook'), dict(type="
+        f"'DumpMemoryHook', out_dir={str(tmp)!r})]\n")
+    run('tools/train.py', str(from_init), '--work-dir',
+        str(tmp / 'from_init'), '--cfg-options', 'train_cfg.max_iters=1')
+    start = torch.load(str(tmp / 'memory_rank0_start0.pth'))
+    assert torch.equal(start['memory'], memory)
+    assert torch.equal(start['initialized'], seen)
+
+
+@pytest.mark.parametrize('method', ['pca', 'auto'])
+def test_visualize_memory(trained, method):
+    tmp, config, checkpoint = trained
+    out = str(tmp / f'memory_{method}.png')
+    stdout = run('tools/analysis_tools/visualize_memory.py', config,
+                 checkpoint, '--out', out, '--num-images', '3', '--method',
+                 method)
+    assert 'memory slots drawn' in stdout
+    image = cv2.imread(out)
+    assert image is not None and min(image.shape[:2]) > 500
