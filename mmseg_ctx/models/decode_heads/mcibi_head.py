@@ -8,6 +8,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils import FeatureMemory, SDPASelfAttentionBlock, build_image_context
 
@@ -196,13 +197,28 @@ class MCIBIHead(BaseDecodeHead):
 
     def _memory_consistency_loss(self, feats: Tensor) -> Tensor:
         """Eq. 15/17: H2 classifies every initialised memory slot as its
-        own class. With fewer than two slots (BN needs two samples) the
-        loss is a zero that still reaches H2's parameters."""
+        own class.
+
+        H2's batch norms normalise the slots with their running statistics
+        and leave them unchanged: K slots are not a batch of pixels, and
+        their statistics must not leak into those used at inference. With
+        no slot initialised yet the loss is a zero that still reaches H2.
+        """
         classes = self.memory.initialized.nonzero()[:, 0]
-        if classes.numel() < 2:
+        if classes.numel() == 0:
             return sum(p.sum() * 0 for p in self.pre_cls.parameters())
         slots = self.memory.memory[classes].to(feats.dtype)
-        logits = self.classify(slots[:, :, None, None])[:, :, 0, 0]
+        norms = [
+            m for m in self.pre_cls.modules() if isinstance(m, _BatchNorm)
+        ]
+        modes = [m.training for m in norms]
+        for norm in norms:
+            norm.eval()
+        try:
+            logits = self.classify(slots[:, :, None, None])[:, :, 0, 0]
+        finally:
+            for norm, mode in zip(norms, modes):
+                norm.train(mode)
         return self.loss_memory(logits, classes)
 
     @torch.no_grad()

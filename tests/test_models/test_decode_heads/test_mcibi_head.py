@@ -111,6 +111,19 @@ def test_loss_stashes_and_hook_update_consumes():
     assert head.memory.initialized.tolist() == [True] * 4 + [False]
 
 
+def test_memory_loss_leaves_norm_statistics_alone():
+    head = build_head()
+    head.memory.memory.normal_(mean=5.0)
+    head.memory.initialized.fill_(True)
+    norm = head.pre_cls.bn
+    loss = head._memory_consistency_loss(torch.zeros(1))
+    assert norm.num_batches_tracked == 0 and norm.training
+    assert torch.equal(norm.running_mean, torch.zeros(C))
+    loss.backward()
+    assert head.pre_cls.conv.weight.grad.abs().sum() > 0
+    assert norm.weight.grad.abs().sum() > 0
+
+
 def test_memory_loss_is_consistency_over_initialised_slots():
     head = build_head()
     head.eval()  # no dropout: the loss can be recomputed by hand
