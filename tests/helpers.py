@@ -12,7 +12,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GENERATOR = osp.join(ROOT, 'tools', 'dataset_converters',
                      'make_context_shapes.py')
 FCN_DEMO = osp.join(ROOT, 'configs', 'fcn',
-                    'fcn_r18-d8_1xb8-300it_context-shapes-128x128.py')
+                    'fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 
 TINY_CONFIG = """
 _base_ = {base!r}

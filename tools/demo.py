@@ -32,9 +32,14 @@ from mmseg.visualization import SegLocalVisualizer
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
 DEMO_CONFIGS = {
-    'FCN': 'configs/fcn/fcn_r18-d8_1xb8-300it_context-shapes-128x128.py',
+    'FCN':
+    'configs/fcn/fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'FCN+MCIBI':
+    'configs/mcibi/mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
     'PSPNet':
-    'configs/pspnet/pspnet_r18-d8_1xb8-300it_context-shapes-128x128.py',
+    'configs/pspnet/pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'PSPNet+MCIBI':
+    'configs/mcibi/mcibi-pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py',
 }
 
 

@@ -25,7 +25,9 @@ def load_demo():
 
 def test_demo_configs_exist():
     demo = load_demo()
-    assert list(demo.DEMO_CONFIGS)[:2] == ['FCN', 'PSPNet']
+    assert list(demo.DEMO_CONFIGS)[:4] == [
+        'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI'
+    ]
     for path in demo.DEMO_CONFIGS.values():
         assert osp.isfile(osp.join(ROOT, path)), path
 
@@ -68,8 +70,8 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
     assert 'for 4 iterations on cpu' in table
 
     grid = demo.prediction_grid(rows, ContextShapesDataset.METAINFO)
-    # a title strip, then per image: image | ground truth | FCN | PSPNet
-    assert grid.shape == (18 + 2 * 64, 4 * 80, 3)
+    # a title strip, then per image: image | ground truth | each method
+    assert grid.shape == (18 + 2 * 64, (2 + len(rows)) * 80, 3)
     assert grid.dtype == np.uint8
     # the ground-truth panel is painted with the palette, not the raw image
     assert not np.array_equal(grid[18:82, 0:80], grid[18:82, 80:160])

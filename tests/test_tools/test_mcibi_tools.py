@@ -10,7 +10,7 @@ import torch
 from helpers import ROOT, tool_env, write_tiny_config
 
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18-d8_1xb8-300it_context-shapes-128x128.py')
+                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 
 
 def run(*args):

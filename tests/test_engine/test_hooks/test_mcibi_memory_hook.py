@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 from mmseg_ctx.models.utils import memory_momentum
 
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18-d8_1xb8-300it_context-shapes-128x128.py')
+                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 
 
 def tiny_mcibi(tmp_path, data_root, name='tiny_mcibi.py', **extra) -> Config:

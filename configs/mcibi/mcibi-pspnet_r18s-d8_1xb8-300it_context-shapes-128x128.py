@@ -1,12 +1,12 @@
 # PSPNet + MCIBI: the demo PSPNet's PPM inside MCIBIHead (context='ppm')
-_base_ = '../pspnet/pspnet_r18-d8_1xb8-300it_context-shapes-128x128.py'
+_base_ = '../pspnet/pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     decode_head=dict(
         _delete_=True,
         type='MCIBIHead',
-        in_channels=512,
+        in_channels=256,
         in_index=3,
         channels=128,
         context='ppm',

@@ -1,4 +1,5 @@
-# mmseg's FCN with a ResNet-18-D8 trained from scratch on ContextShapes
+# mmseg's FCN with a small ResNet-18-D8 (half width: stem and base
+# channels 32) trained from scratch on ContextShapes, for CPU demos
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
     '../_base_/datasets/context_shapes.py',
@@ -11,6 +12,6 @@ data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor,
     pretrained=None,
-    backbone=dict(depth=18),
-    decode_head=dict(in_channels=512, channels=128, num_classes=9),
-    auxiliary_head=dict(in_channels=256, channels=64, num_classes=9))
+    backbone=dict(depth=18, stem_channels=32, base_channels=32),
+    decode_head=dict(in_channels=256, channels=128, num_classes=9),
+    auxiliary_head=dict(in_channels=128, channels=64, num_classes=9))
