@@ -36,14 +36,21 @@ def test_init_memory_by_clustering_and_load_it(trained):
         out, '--num-images', '6')
     state = torch.load(out, weights_only=False)['state_dict']
     before = torch.load(checkpoint, weights_only=False)['state_dict']
+    # the memory only, as Table 2 starts a training from it
+    assert set(state) == {
+        'decode_head.memory.memory', 'decode_head.memory.initialized'
+    }
     memory = state['decode_head.memory.memory']
     seen = state['decode_head.memory.initialized']
     assert seen.sum() >= 3
     assert not torch.equal(memory[seen],
                            before['decode_head.memory.memory'][seen])
-    # the weights are the trained ones
+    run('tools/analysis_tools/init_memory.py', config, checkpoint, '--out',
+        str(tmp / 'full.pth'), '--num-images', '6', '--with-weights')
+    full = torch.load(str(tmp / 'full.pth'), weights_only=False)['state_dict']
     key = 'decode_head.bottleneck.conv.weight'
-    assert torch.equal(state[key], before[key])
+    assert torch.equal(full[key], before[key])
+    assert torch.equal(full['decode_head.memory.memory'], memory)
 
     # a config loads it with load_from and trains on from that memory
     from_init = tmp / 'from_init.py'

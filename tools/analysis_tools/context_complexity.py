@@ -91,14 +91,20 @@ def build_modules(channels: int, num_classes: int) -> Dict[str, nn.Module]:
 
 
 def measure(module: nn.Module, x: torch.Tensor, repeats: int) -> Dict:
+    def synchronize() -> None:  # kernels, not launches, on a GPU
+        if x.is_cuda:
+            torch.cuda.synchronize(x.device)
+
     with torch.no_grad():
         flops = flop_analyzer(module, (x, )).unsupported_ops_warnings(
             False).total()
         module(x)  # warm-up
         times = []
         for _ in range(repeats):
+            synchronize()
             start = time.perf_counter()
             module(x)
+            synchronize()
             times.append(time.perf_counter() - start)
     return dict(
         params=parameter_count(module)[''],

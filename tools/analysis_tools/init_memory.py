@@ -5,9 +5,11 @@ Runs a trained model (backbone and MCIBIHead bottleneck) over training
 images with the validation pipeline, gathers each class's pixel
 representations R, and sets each memory slot to the centre of the largest
 cosine (spherical k-means) cluster of its class. Writes a checkpoint with
-the model's weights and that memory; a config loads it with
-``load_from = 'OUT'`` (the slots are then marked initialised, so training
-does not re-initialise them from random pixels).
+only that memory (``decode_head.memory.*``), as the paper's Table 2 starts
+a training from it; ``--with-weights`` keeps the model's weights too. A
+config loads it with ``load_from = 'OUT'``: the other weights stay as the
+config initialises them (e.g. ImageNet), and the slots are marked
+initialised, so training does not re-initialise them from random pixels.
 
 Example::
 
@@ -43,18 +45,23 @@ def parse_args() -> argparse.Namespace:
         help='pixels kept per class and image')
     parser.add_argument(
         '--clusters', type=int, default=3, help='k of the k-means')
+    parser.add_argument(
+        '--with-weights',
+        action='store_true',
+        help='also write the model weights, not only the memory')
     return parser.parse_args()
 
 
 def training_images(cfg: Config):
-    """The training set through the validation pipeline, one by one."""
+    """The training set through the validation pipeline, one by one, in a
+    fixed random order (so that two runs pick the same images)."""
     dataset = copy.deepcopy(cfg.train_dataloader.dataset)
     dataset.pipeline = cfg.val_dataloader.dataset.pipeline
     return Runner.build_dataloader(
         dict(
             batch_size=1,
             num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
+            sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
             dataset=dataset))
 
 
@@ -83,8 +90,11 @@ def main() -> None:
             torch.cat(feats), args.clusters).to(memory.memory)
         memory.initialized[cls] = True
     missing = (~memory.initialized).nonzero()[:, 0].tolist()
+    state = model.state_dict()
+    if not args.with_weights:
+        state = {k: v for k, v in state.items() if '.memory.' in k}
     save_checkpoint(
-        dict(state_dict=model.state_dict(),
+        dict(state_dict=state,
              meta=dict(memory_init='cosine clustering',
                        source=args.checkpoint)), args.out)
     print(f'\nmemory of {len(gathered)} classes written to {args.out}' +

@@ -77,6 +77,11 @@ class MCIBIHead(BaseDecodeHead):
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, got '
                              f'{fusion!r}')
+        if self.out_channels != self.num_classes:
+            raise ValueError('MCIBIHead keeps one memory slot per class and '
+                             'needs a softmax over classes: out_channels must '
+                             f'equal num_classes={self.num_classes}, got '
+                             f'{self.out_channels}')
         if self.in_index is None or isinstance(self.in_index, (list, tuple)):
             raise ValueError('MCIBIHead takes one backbone stage: in_index '
                              f'must be an int, got {self.in_index!r}')

@@ -1,9 +1,11 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import logging
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from mmengine import dist
+from mmengine.logging import print_log
 from mmseg.models.utils import resize
 from torch import Tensor, nn
 
@@ -30,7 +32,8 @@ class FeatureMemory(nn.Module):
       ``ignore_index`` are left out;
     - for each class c in the batch, ``S_i = cos(R_c,i, M[c])`` (eq. 9) and
       ``T(R)[c] = sum_i (1 - S_i) R_c,i / sum_j (1 - S_j)`` (eq. 10); when
-      every ``S_i`` is 1 the weights vanish and the plain mean is used;
+      every ``S_i`` is 1 (to fp32 round-off: a mean ``1 - S`` under 1e-6)
+      the weights vanish and the plain mean is used;
     - classes absent from the batch are left unchanged;
     - a slot is initialised at its class's first appearance, from one
       pixel chosen uniformly at random (the paper) or from the class mean.
@@ -86,19 +89,13 @@ class FeatureMemory(nn.Module):
         return (f'num_classes={self.num_classes}, channels={self.channels}, '
                 f'init_mode={self.init_mode!r}')
 
-    def _valid_labels(self, labels: Tensor) -> Tensor:
-        """B x H x W labels (a channel dim of 1 is dropped), range-checked."""
+    def _label_maps(self, labels: Tensor) -> Tensor:
+        """B x H x W labels (a channel dim of 1 is dropped)."""
         if labels.dim() == 4 and labels.shape[1] == 1:
             labels = labels[:, 0]
         if labels.dim() != 3:
             raise ValueError('labels must be B x H x W (or B x 1 x H x W), '
                              f'got shape {tuple(labels.shape)}')
-        valid = labels[labels != self.ignore_index]
-        bad = valid[(valid < 0) | (valid >= self.num_classes)]
-        if bad.numel():
-            raise ValueError(
-                f'label {bad[0].item()} is outside [0, {self.num_classes}) '
-                f'and is not ignore_index={self.ignore_index}')
         return labels.long()
 
     def _pick_targets(self, local_counts: Tensor) -> Optional[Tensor]:
@@ -120,6 +117,13 @@ class FeatureMemory(nn.Module):
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
         """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
 
+        Sums are formed per image as ``K x HW`` by ``HW x C`` products, so
+        beside the resized features no ``HW x C`` temporary is made. A label
+        outside ``[0, K)`` (and not ``ignore_index``) raises a ``ValueError``
+        on every process, after the all-reduce, so no process is left
+        waiting; a batch whose sums are not finite (an fp16 overflow) is
+        skipped with a warning rather than written into the memory.
+
         Args:
             feats (Tensor): B x C x h x w pixel representations R.
             labels (Tensor): B x H x W ground truth (B x 1 x H x W too).
@@ -128,47 +132,73 @@ class FeatureMemory(nn.Module):
         if feats.dim() != 4 or feats.shape[1] != self.channels:
             raise ValueError(f'feats must be B x {self.channels} x h x w, '
                              f'got shape {tuple(feats.shape)}')
-        labels = self._valid_labels(labels)
+        labels = self._label_maps(labels)
         if feats.shape[0] != labels.shape[0]:
             raise ValueError(f'{feats.shape[0]} feature maps but '
                              f'{labels.shape[0]} label maps')
         num_classes, channels = self.num_classes, self.channels
+        labeled = labels != self.ignore_index
+        bad = labeled & ((labels < 0) | (labels >= num_classes))
+        labeled &= ~bad
         with torch.autocast(device_type=feats.device.type, enabled=False):
             feats = feats.float()
-            memory = self.memory.float()
+            unit_memory = F.normalize(self.memory.float(), dim=1)
             local_counts = torch.stack([
-                torch.bincount(
-                    label[label != self.ignore_index],
-                    minlength=num_classes) for label in labels
+                torch.bincount(label[keep], minlength=num_classes)
+                for label, keep in zip(labels, labeled)
             ])  # B x K
             targets = self._pick_targets(local_counts.sum(0))
-            # [sum (1-S)R | sum R | picked pixel | sum (1-S) | count]
-            stats = feats.new_zeros(num_classes, 3 * channels + 2)
+            # [sum (1-S)R | sum R | picked pixel | sum (1-S) | count], and
+            # the number of out-of-range labels, all in one all-reduce
+            flat = feats.new_zeros(num_classes * (3 * channels + 2) + 1)
+            stats = flat[:-1].view(num_classes, 3 * channels + 2)
             weighted, plain, picked = stats[:, :3 * channels].split(
                 channels, dim=1)
             seen = torch.zeros_like(local_counts[0])
-            for feat, label, count in zip(feats, labels, local_counts):
+            for feat, label, keep, count in zip(feats, labels, labeled,
+                                                local_counts):
                 feat = resize(
                     feat[None],
                     size=label.shape,
                     mode='bilinear',
-                    align_corners=self.align_corners)[0]
-                keep = label != self.ignore_index
-                pixels = feat.permute(1, 2, 0)[keep]  # N x C
-                classes = label[keep]
-                weight = 1 - F.cosine_similarity(
-                    pixels, memory[classes], dim=1, eps=1e-8)
-                weighted.index_add_(0, classes, weight[:, None] * pixels)
-                plain.index_add_(0, classes, pixels)
-                stats[:, -2].index_add_(0, classes, weight)
-                stats[:, -1].index_add_(0, classes, torch.ones_like(weight))
+                    align_corners=self.align_corners)[0].flatten(1)  # C x N
+                label, keep = label.flatten(), keep.flatten()
+                index = keep.nonzero()[:, 0]
+                onehot = feat.new_zeros(num_classes, feat.shape[1])
+                onehot[label[index], index] = 1
+                # eq. 9: cosine of each pixel with its class's slot
+                cosine = (unit_memory @ feat).gather(
+                    0, torch.where(keep, label, 0)[None])[0] / feat.norm(
+                        dim=0).clamp(min=1e-8)
+                weighting = onehot * (1 - cosine)
+                weighted += weighting @ feat.t()
+                plain += onehot @ feat.t()
+                stats[:, -2] += weighting.sum(1)
+                stats[:, -1] += count
                 if targets is not None:
                     here = (targets >= seen) & (targets < seen + count)
                     for cls in here.nonzero()[:, 0].tolist():
-                        index = (classes == cls).nonzero()[:, 0]
-                        picked[cls] = pixels[index[targets[cls] - seen[cls]]]
+                        pixel = (label == cls).nonzero()[targets[cls] -
+                                                         seen[cls], 0]
+                        picked[cls] = feat[:, pixel]
                 seen += count
-            dist.all_reduce(stats)
+            flat[-1] = bad.sum()
+            dist.all_reduce(flat)
+            if flat[-1] > 0:
+                found = labels[bad]
+                value = (f'label {found[0].item()}' if found.numel() else
+                         'a label (on another process)')
+                raise ValueError(
+                    f'{value} is outside [0, {num_classes}) and is not '
+                    f'ignore_index={self.ignore_index}; {int(flat[-1])} '
+                    'pixels have such labels')
+            if not torch.isfinite(stats).all():
+                print_log(
+                    'FeatureMemory: this batch\'s sums are not finite '
+                    '(fp16 overflow?); the memory is left unchanged',
+                    logger='current',
+                    level=logging.WARNING)
+                return
             self._write(weighted, plain, picked, stats[:, -2], stats[:, -1],
                         momentum)
 
@@ -182,8 +212,9 @@ class FeatureMemory(nn.Module):
             self.memory[fresh] = first[fresh].to(self.memory.dtype)
         grown = present & self.initialized
         if grown.any():
-            # eq. 10; all pixels parallel to M[c] leave no weight: plain mean
-            degenerate = weight <= 1e-12
+            # eq. 10. When every pixel is parallel to M[c], all 1 - S_i are
+            # 0 up to round-off and the weights mean nothing: plain mean
+            degenerate = weight <= 1e-6 * count
             target = torch.where(
                 degenerate[:, None], plain / count.clamp(min=1)[:, None],
                 weighted / torch.where(degenerate, torch.ones_like(weight),

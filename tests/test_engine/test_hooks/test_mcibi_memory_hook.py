@@ -10,7 +10,7 @@ from helpers import ROOT, free_port, tool_env, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_ctx.models.utils import memory_momentum
+from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
                      'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
@@ -38,10 +38,19 @@ def dump(tmp_path, name: str, rank: int = 0) -> dict:
     return torch.load(str(tmp_path / 'dumps' / f'memory_rank{rank}_{name}.pth'))
 
 
-def test_updates_after_every_iteration_with_eq7_momentum(tmp_path,
-                                                         tiny_data):
+def test_updates_after_every_iteration_with_eq7_momentum(
+        tmp_path, tiny_data, monkeypatch):
+    applied = []
+    update = FeatureMemory.update
+
+    def spy(self, feats, labels, momentum):
+        applied.append(momentum)
+        return update(self, feats, labels, momentum)
+
+    monkeypatch.setattr(FeatureMemory, 'update', spy)
     runner = Runner.from_cfg(tiny_mcibi(tmp_path, tiny_data))
     runner.train()
+    assert applied == pytest.approx([memory_momentum(t, 4) for t in range(4)])
     momentum = runner.message_hub.get_scalar('train/memory_momentum')
     assert momentum.current() == pytest.approx(memory_momentum(3, 4))
     assert momentum.data[0].tolist() == pytest.approx(

@@ -69,6 +69,52 @@ def test_variants_shapes_and_losses(context, fusion):
         assert head.fuse_weights.grad is not None
 
 
+def test_forward_follows_equations_11_to_14():
+    """O = H2(F(R, C_bi)), C_bi = attention(query R, key/value C'_bi),
+    C'_bi = softmax(H1(R)) read against M."""
+    head = build_head().eval()
+    head.memory.memory.normal_()
+    x = inputs()
+    with torch.no_grad():
+        feats = head.bottleneck(x[0])
+        coarse = head.coarse_head(feats)
+        read = torch.einsum('bkhw,kc->bchw', coarse.softmax(1),
+                            head.memory.memory)
+        beyond = head.memory_attention(feats, read)
+        expected = head.classify(head.fuse(torch.cat([feats, beyond], 1)))
+        torch.testing.assert_close(head.forward(x), expected)
+        # the attention works at C/2 and scales by (C/2)^-1/2
+        assert head.memory_attention.channels == C // 2
+        swapped = head.classify(
+            head.fuse(torch.cat([feats, head.memory_attention(read, feats)],
+                                1)))
+        assert not torch.allclose(head.forward(x), swapped)
+
+
+def test_loss_weights_and_stash():
+    head = build_head().eval()  # no dropout: recompute by hand
+    head.memory.memory.normal_()
+    head.memory.initialized.fill_(True)
+    x, data = inputs(), samples()
+    losses = head.loss(x, data, train_cfg={})
+    labels = torch.stack([d.gt_sem_seg.data for d in data])[:, 0]
+    with torch.no_grad():
+        feats = head.bottleneck(x[0])
+        coarse = F.interpolate(head.coarse_head(feats), size=(18, 22),
+                               mode='bilinear')
+        logits = F.interpolate(head.forward(x), size=(18, 22),
+                               mode='bilinear')
+    def mmseg_ce(logits):  # avg_non_ignore=False: ignored pixels count
+        return F.cross_entropy(logits, labels, ignore_index=255,
+                               reduction='sum') / labels.numel()
+
+    torch.testing.assert_close(losses['loss_coarse'], 0.4 * mmseg_ce(coarse))
+    torch.testing.assert_close(losses['loss_ce'], mmseg_ce(logits))
+    # the stash is R itself, detached, with the labels
+    assert torch.equal(head._stash[0], feats)
+    assert torch.equal(head._stash[1][:, 0], labels)
+
+
 def test_bad_configuration_is_refused():
     with pytest.raises(ValueError, match="fusion must be one of"):
         build_head(fusion='mul')
@@ -76,6 +122,10 @@ def test_bad_configuration_is_refused():
         build_head(context='aspp2')
     with pytest.raises(ValueError, match='must start with "loss_"'):
         build_head(loss_memory=dict(type='CrossEntropyLoss', loss_name='m'))
+    with pytest.raises(ValueError, match='out_channels must equal'):
+        build_head(num_classes=2, out_channels=1, threshold=0.3,
+                   loss_decode=dict(type='CrossEntropyLoss',
+                                    use_sigmoid=True))
     with pytest.raises(ValueError, match='expects 32 input channels, got 8'):
         build_head().forward([torch.randn(1, 8, 4, 4)])
 

@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import math
 import os
+from datetime import timedelta
 
 import pytest
 import torch
@@ -169,7 +170,8 @@ def test_momentum_schedule(t, expected):
 
 def _update_half(rank: int, port: int, out: str) -> None:
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    torch_dist.init_process_group('gloo', rank=rank, world_size=2)
+    torch_dist.init_process_group(
+        'gloo', rank=rank, world_size=2, timeout=timedelta(seconds=120))
     try:
         feats, labels = batch(num=4)
         half = slice(2 * rank, 2 * rank + 2)
@@ -200,3 +202,41 @@ def test_two_processes_equal_one_process_on_whole_batch(tmp_path):
         torch.testing.assert_close(result['second'], single.memory)
     # both ranks hold the same memory to the bit
     assert torch.equal(ranks[0]['second'], ranks[1]['second'])
+
+
+def test_non_finite_batch_is_skipped():
+    mem = initialised_memory()
+    before = mem.memory.clone()
+    feats, labels = batch()
+    feats[0, :, 0, 0] = float('inf')  # e.g. an fp16 overflow upstream
+    mem.update(feats, labels, 0.5)
+    assert torch.equal(mem.memory, before)
+
+
+def _bad_label_on_rank_one(rank: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch_dist.init_process_group(
+        'gloo', rank=rank, world_size=2, timeout=timedelta(seconds=120))
+    try:
+        feats, labels = batch(num=2)
+        if rank == 1:
+            labels[0, 0, 0] = 9
+        mem = FeatureMemory(K, C)
+        try:
+            mem.update(feats, labels, 0.5)
+            message = 'no error'
+        except ValueError as err:
+            message = str(err)
+        with open(f'{out}.{rank}', 'w') as f:
+            f.write(message)
+    finally:
+        torch_dist.destroy_process_group()
+
+
+def test_bad_label_on_one_rank_stops_every_rank(tmp_path):
+    """No rank is left waiting in a collective for the one that failed."""
+    out = str(tmp_path / 'message')
+    mp.spawn(_bad_label_on_rank_one, args=(free_port(), out), nprocs=2)
+    messages = [open(f'{out}.{r}').read() for r in range(2)]
+    assert messages[1].startswith('label 9 is outside [0, 5)')
+    assert messages[0].startswith('a label (on another process) is outside')
