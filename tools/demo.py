@@ -21,6 +21,7 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 from mmengine.utils import mkdir_or_exist
@@ -172,7 +173,7 @@ def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
         rows[name] = run_method(
             load_config(path, data_root, method_dir), num_vis)
 
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    device = get_device()
     table = results_table(rows, device)
     mkdir_or_exist(work_dir)
     with open(osp.join(work_dir, 'results.md'), 'w', encoding='utf-8') as f:

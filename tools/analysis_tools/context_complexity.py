@@ -23,6 +23,7 @@ from typing import Dict, List
 
 import torch
 from mmengine.analysis import parameter_count
+from mmengine.device import get_device
 from mmengine.registry import init_default_scope
 from mmengine.utils import mkdir_or_exist
 from torch import nn
@@ -136,7 +137,7 @@ def markdown(rows: Dict[str, Dict], size: int, channels: int,
 
 def main() -> None:
     args = parse_args()
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    device = get_device()
     x = torch.randn(1, args.channels, args.size, args.size, device=device)
     rows: Dict[str, Dict] = {}
     for name, module in build_modules(args.channels,

@@ -23,12 +23,12 @@ from collections import defaultdict
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint, save_checkpoint
+from mmengine.device import get_device
+from mmengine.runner import Runner, save_checkpoint
 from mmengine.utils import ProgressBar
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg.registry import MODELS
+from mmseg.apis import init_model
 from mmseg_ctx.utils import (cosine_cluster_center, mcibi_head,
                              pixel_representations)
 
@@ -68,10 +68,7 @@ def training_images(cfg: Config):
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+    model = init_model(cfg, args.checkpoint, device=get_device())
     head = mcibi_head(model)
 
     loader = training_images(cfg)

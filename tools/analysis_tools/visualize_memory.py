@@ -23,11 +23,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner, load_checkpoint  # noqa: E402
+from mmengine.device import get_device  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 import mmseg_ctx  # noqa: E402,F401  registers our modules
-from mmseg.registry import MODELS  # noqa: E402
+from mmseg.apis import init_model  # noqa: E402
 from mmseg_ctx.utils import mcibi_head, pixel_representations  # noqa: E402
 
 
@@ -68,10 +68,7 @@ def embed(points: np.ndarray, method: str) -> np.ndarray:
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+    model = init_model(cfg, args.checkpoint, device=get_device())
     memory = mcibi_head(model).memory
 
     loader = Runner.build_dataloader(cfg.val_dataloader)
