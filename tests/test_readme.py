@@ -1,24 +1,45 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The README's config-inheritance example is a config that trains."""
+"""The README's config examples are configs that build (and the first one
+trains)."""
 import os.path as osp
 import re
 
 from helpers import ROOT
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmseg.registry import MODELS
+
+import mmseg_ctx  # noqa: F401
 
 
-def readme_inheritance_example() -> str:
+def readme_examples() -> list:
     with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
         text = f.read()
     section = text[text.index('**Config inheritance.**'):]
-    return re.search(r'```python\n(.*?)```', section, re.S).group(1)
+    return [
+        code.replace('path/to/mmseg_ctx', ROOT)
+        for code in re.findall(r'```python\n(.*?)```', section, re.S)
+    ]
+
+
+def test_every_example_builds(tmp_path):
+    examples = readme_examples()
+    assert len(examples) >= 2
+    for i, code in enumerate(examples):
+        path = tmp_path / f'example{i}.py'
+        path.write_text(code)
+        cfg = Config.fromfile(str(path))
+        init_default_scope('mmseg')
+        model = MODELS.build(cfg.model)
+        if cfg.model.decode_head.type == 'MCIBIHead':
+            assert dict(type='MCIBIMemoryHook') in cfg.custom_hooks
+            assert model.decode_head.image_context is not None
 
 
 def test_inheritance_example_trains(tiny_data, tmp_path):
     path = tmp_path / 'readme_example.py'
-    path.write_text(
-        readme_inheritance_example().replace('path/to/mmseg_ctx', ROOT))
+    path.write_text(readme_examples()[0])
     cfg = Config.fromfile(str(path))
     assert cfg.model.backbone.depth == 50  # mmseg's baseline, unchanged
     # no downloads here: train one iteration from scratch, on the tiny set
