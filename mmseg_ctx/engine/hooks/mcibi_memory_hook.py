@@ -35,6 +35,7 @@ class MCIBIMemoryHook(Hook):
             raise ValueError(f'momentum must be in (0, 1], got {momentum}')
         self.momentum = momentum
         self.power = power
+        self._memory_heads: List[MCIBIHead] = []
 
     @staticmethod
     def _heads(runner) -> List[MCIBIHead]:
@@ -49,6 +50,7 @@ class MCIBIMemoryHook(Hook):
                              'model; remove the hook or use the head')
         for head in heads:
             head.memory_hook_attached = True
+        self._memory_heads = heads
 
     def after_train_iter(self,
                          runner,
@@ -57,6 +59,6 @@ class MCIBIMemoryHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         momentum = memory_momentum(runner.iter, runner.max_iters,
                                    self.momentum, self.power)
-        for head in self._heads(runner):
+        for head in self._memory_heads:
             head.update_memory(momentum)
         runner.message_hub.update_scalar('train/memory_momentum', momentum)
