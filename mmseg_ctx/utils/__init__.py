@@ -4,11 +4,12 @@ from .complexity import flop_analyzer, sdpa_flop_jit
 from .config_utils import (add_runner_args, load_runner_config,
                            parse_runner_args)
 from .dist_utils import setup_cpu_distributed
+from .label_basis import LabelBasisEstimator
 from .memory_features import (cosine_cluster_center, mcibi_head,
                               pixel_representations)
 
 __all__ = [
-    'add_runner_args', 'cosine_cluster_center', 'flop_analyzer',
+    'LabelBasisEstimator', 'add_runner_args', 'cosine_cluster_center', 'flop_analyzer',
     'load_from_local',
     'load_runner_config', 'mcibi_head', 'parse_runner_args',
     'pixel_representations', 'sdpa_flop_jit', 'setup_cpu_distributed'
