@@ -33,6 +33,10 @@ def test_config_builds(path):
     if cfg.model.decode_head.get('type') == 'MCIBIHead':
         # the memory is only updated by the hook
         assert dict(type='MCIBIMemoryHook') in cfg.custom_hooks
+        # the framework in the name is the context within the image
+        context = {'fcn': 'none', 'pspnet': 'ppm', 'deeplabv3': 'aspp',
+                   'ocrnet': 'ocr'}[method.split('-')[1]]
+        assert cfg.model.decode_head.context == context
     model = MODELS.build(cfg.model)
     dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
     assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])
