@@ -4,13 +4,18 @@ from .complexity import flop_analyzer, sdpa_flop_jit
 from .config_utils import (add_runner_args, load_runner_config,
                            parse_runner_args)
 from .dist_utils import setup_cpu_distributed
+from .dupsampling_basis import (bilinear_restore, compute_label_basis,
+                                ensure_label_basis, load_label_basis,
+                                save_label_basis, upper_bound)
 from .label_basis import LabelBasisEstimator
 from .memory_features import (cosine_cluster_center, mcibi_head,
                               pixel_representations)
 
 __all__ = [
-    'LabelBasisEstimator', 'add_runner_args', 'cosine_cluster_center', 'flop_analyzer',
-    'load_from_local',
+    'LabelBasisEstimator', 'add_runner_args', 'bilinear_restore',
+    'compute_label_basis', 'cosine_cluster_center', 'ensure_label_basis',
+    'flop_analyzer', 'load_from_local', 'load_label_basis',
     'load_runner_config', 'mcibi_head', 'parse_runner_args',
-    'pixel_representations', 'sdpa_flop_jit', 'setup_cpu_distributed'
+    'pixel_representations', 'save_label_basis', 'sdpa_flop_jit',
+    'setup_cpu_distributed', 'upper_bound'
 ]

@@ -1,3 +1,4 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Backbones (ContextNet arrives with issue #5)."""
-__all__: list = []
+from .resnet_stem import ResNetV1cWithStem
+
+__all__ = ['ResNetV1cWithStem']

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+from .dupsampling_head import DUpsamplingHead
 from .mcibi_head import MCIBIHead
 
-__all__ = ['MCIBIHead']
+__all__ = ['DUpsamplingHead', 'MCIBIHead']

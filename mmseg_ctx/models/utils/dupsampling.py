@@ -93,6 +93,27 @@ class DUpsampling(nn.Module):
             self.register_buffer('basis', basis.clone())
             self.register_buffer('mean', mean.clone())
 
+    @classmethod
+    def from_file(cls,
+                  path: str,
+                  ratio: int,
+                  num_classes: int,
+                  channels: int,
+                  trainable: bool = False) -> 'DUpsampling':
+        """Load W and the mean from a basis file of
+        ``tools/analysis_tools/dupsample_basis.py``, refusing one whose
+        ratio r, class count K or code size C~ differ from the head's."""
+        saved = torch.load(path, map_location='cpu', weights_only=True)
+        for key, want in (('ratio', ratio), ('num_classes', num_classes),
+                          ('channels', channels)):
+            if saved[key] != want:
+                raise ValueError(
+                    f'the label basis {path} has {key}={saved[key]} but the '
+                    f'head expects {key}={want}; compute a matching one with '
+                    'tools/analysis_tools/dupsample_basis.py')
+        return cls(saved['basis'], saved['mean'], ratio, num_classes,
+                   trainable)
+
     def extra_repr(self) -> str:
         return (f'ratio={self.ratio}, num_classes={self.num_classes}, '
                 f'channels={self.channels}, '

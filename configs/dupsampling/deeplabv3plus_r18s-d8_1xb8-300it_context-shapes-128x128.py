@@ -1,0 +1,18 @@
+# mmseg's DeepLabV3+ with the demo's half-width ResNet-18-D8 from scratch on
+# ContextShapes: the vanilla decoder the DUpsampling demo is compared with
+_base_ = [
+    'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
+    '../_base_/datasets/context_shapes.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/schedule_300it.py',
+]
+custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+crop_size = (128, 128)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    pretrained=None,
+    backbone=dict(depth=18, stem_channels=32, base_channels=32),
+    decode_head=dict(
+        in_channels=256, channels=128, c1_in_channels=32, num_classes=9),
+    auxiliary_head=dict(in_channels=128, channels=64, num_classes=9))

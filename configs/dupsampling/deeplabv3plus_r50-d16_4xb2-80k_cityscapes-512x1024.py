@@ -1,0 +1,8 @@
+# The vanilla DeepLabV3+ decoder (mmseg's DepthwiseSeparableASPPHead) on
+# Cityscapes at output stride 16, the DUpsampling paper's baseline: mmseg's
+# DeepLabV3+ R-50-D8 with the last stage dilated instead of the last two
+_base_ = 'mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py'
+custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+model = dict(
+    backbone=dict(dilations=(1, 1, 1, 2), strides=(1, 2, 2, 1)),
+    decode_head=dict(dilations=(1, 6, 12, 18)))

@@ -1,0 +1,6 @@
+# The vanilla DeepLabV3+ decoder on PASCAL VOC 2012 aug at output stride 32 (no
+# dilation; ASPP rates halved)
+_base_ = './deeplabv3plus_r50-d16_4xb4-40k_voc12aug-512x512.py'
+model = dict(
+    backbone=dict(dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2)),
+    decode_head=dict(dilations=(1, 3, 6, 9)))

@@ -1,0 +1,21 @@
+# DUpsampling on ContextShapes for CPU demos: the demo DeepLabV3+ with the
+# paper's decoder, fusing the stem (conv1_3) and layer3 features at 1/8 and
+# restoring the logits with a fixed PCA basis (r = 8, C~ = 64) of the
+# training labels. `make demo` computes the basis if it is missing:
+#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
+#       --channels 64 --out bases/context-shapes_r8_c64.pth
+_base_ = './deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py'
+model = dict(
+    backbone=dict(type='ResNetV1cWithStem'),  # outputs: stem, layer1-4
+    decode_head=dict(
+        type='DUpsamplingHead',
+        in_index=4,
+        c1_in_index=(0, 3),
+        c1_in_channels=(32, 128),
+        ratio=8,
+        basis_channels=64,
+        basis_file='bases/context-shapes_r8_c64.pth'),
+    auxiliary_head=dict(in_index=3))
+# T is learnt in log space: no weight decay on it
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys=dict(log_temperature=dict(decay_mult=0.))))
