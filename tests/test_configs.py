@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Every config of ours loads, imports mmseg_ctx and builds its model."""
 import glob
+import math
 import os.path as osp
 
 import pytest
@@ -37,6 +38,18 @@ def test_config_builds(path):
         context = {'fcn': 'none', 'pspnet': 'ppm', 'deeplabv3': 'aspp',
                    'ocrnet': 'ocr'}[method.split('-')[1]]
         assert cfg.model.decode_head.context == context
+    if cfg.model.decode_head.get('type') == 'DUpsamplingHead':
+        head, backbone = cfg.model.decode_head, cfg.model.backbone
+        # the basis ratio is the output stride: stem, max pool, stages
+        assert head.ratio == 4 * math.prod(backbone.strides)
+        assert backbone.type == 'ResNetV1cWithStem'
+        assert head.c1_in_index == (0, 3)  # conv1_3 + b3u6c3 (Table 2)
+        assert osp.basename(head.basis_file).endswith(
+            f'_r{head.ratio}_c{head.basis_channels}.pth')
+        head.basis_file = None  # computed by the basis tool, not here
     model = MODELS.build(cfg.model)
-    dataset = DATASETS.get(cfg.train_dataloader.dataset.type)
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'ConcatDataset':  # e.g. VOC aug
+        dataset = dataset.datasets[0]
+    dataset = DATASETS.get(dataset.type)
     assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])

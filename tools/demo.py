@@ -27,6 +27,7 @@ from mmengine.runner import Runner
 from mmengine.utils import mkdir_or_exist
 
 from mmseg_ctx.datasets import ContextShapesDataset  # registers ours too
+from mmseg_ctx.utils import ensure_label_basis
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
@@ -41,7 +42,14 @@ DEMO_CONFIGS = {
     'configs/pspnet/pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py',
     'PSPNet+MCIBI':
     'configs/mcibi/mcibi-pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'DeepLabV3+':
+    'configs/dupsampling/'
+    'deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'DUpsampling':
+    'configs/dupsampling/'
+    'dupsampling_r18s-d8_1xb8-300it_context-shapes-128x128.py',
 }
+DATA_ROOT = 'data/context_shapes'
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,7 +62,7 @@ def parse_args() -> argparse.Namespace:
         help='methods to train, in table order')
     parser.add_argument(
         '--data-root',
-        default='data/context_shapes',
+        default=DATA_ROOT,
         help='ContextShapes folder; generated with seed 0 if missing')
     parser.add_argument(
         '--work-dir', default='work_dirs/demo', help='outputs go here')
@@ -75,11 +83,19 @@ def ensure_data(data_root: str) -> None:
 
 
 def load_config(path: str, data_root: str, work_dir: str) -> Config:
-    """``path`` is absolute or relative to the repository root."""
+    """``path`` is absolute or relative to the repository root. The label
+    basis of a DUpsampling config is computed if it is missing (into
+    ``work_dir`` for data other than the default ContextShapes)."""
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg.work_dir = work_dir
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
+    head = cfg.model.decode_head
+    if head.type == 'DUpsamplingHead':
+        if osp.abspath(data_root) != osp.abspath(DATA_ROOT):
+            head.basis_file = osp.join(work_dir, 'basis.pth')
+        ensure_label_basis(cfg, head.basis_file, head.ratio,
+                           head.basis_channels)
     return cfg
 
 

@@ -25,8 +25,9 @@ def load_demo():
 
 def test_demo_configs_exist():
     demo = load_demo()
-    assert list(demo.DEMO_CONFIGS)[:4] == [
-        'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI'
+    assert list(demo.DEMO_CONFIGS)[:6] == [
+        'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI', 'DeepLabV3+',
+        'DUpsampling'
     ]
     for path in demo.DEMO_CONFIGS.values():
         assert osp.isfile(osp.join(ROOT, path)), path
@@ -57,6 +58,8 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
             num_vis=2)
         for name, path in configs.items()
     }
+    # the demo computed DUpsampling's basis for these data, in its work dir
+    assert osp.isfile(str(tmp_path / 'DUpsampling' / 'basis.pth'))
     for row in rows.values():
         assert 0 <= row['mIoU'] <= 100 and 0 < row['aAcc'] <= 100
         assert row['iters'] == 4 and row['train_time'] > 0

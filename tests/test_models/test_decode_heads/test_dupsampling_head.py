@@ -1,0 +1,174 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import math
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmseg_ctx  # noqa: F401
+from mmseg_ctx.models.utils import DUpsampling
+
+K, CODE = 5, 6
+
+
+def backbone(stride: int):
+    """Stem + four stages of a tiny ResNetV1c at output stride ``stride``."""
+    strides, dilations = {
+        8: ((1, 2, 1, 1), (1, 1, 2, 4)),
+        16: ((1, 2, 2, 1), (1, 1, 1, 2)),
+        32: ((1, 2, 2, 2), (1, 1, 1, 1))
+    }[stride]
+    return MODELS.build(
+        dict(type='ResNetV1cWithStem', depth=18, stem_channels=8,
+             base_channels=8, strides=strides, dilations=dilations))
+
+
+def head(ratio: int, basis_file=None, **kwargs):
+    cfg = dict(type='DUpsamplingHead', in_channels=64, in_index=4,
+               channels=16, dilations=(1, 2), c1_in_index=(0, 3),
+               c1_in_channels=(8, 32), c1_channels=4, ratio=ratio,
+               basis_channels=CODE, basis_file=basis_file, num_classes=K,
+               norm_cfg=dict(type='BN'))
+    cfg.update(kwargs)
+    module = MODELS.build(cfg)
+    if basis_file is None:  # an orthonormal W, as the PCA gives
+        size = ratio * ratio * K
+        basis = torch.linalg.qr(torch.randn(size, CODE))[0]
+        with torch.no_grad():
+            module.dupsample.basis.copy_(basis)
+            module.dupsample.mean.fill_(1 / K)
+    return module
+
+
+def samples(height, width, num=2):
+    out = []
+    for i in range(num):
+        sample = SegDataSample()
+        label = torch.randint(0, K, (1, height, width))
+        label[:, :2] = 255
+        sample.gt_sem_seg = PixelData(data=label)
+        sample.set_metainfo(
+            dict(img_shape=(height, width), pad_shape=(height, width)))
+        out.append(sample)
+    return out
+
+
+@pytest.mark.parametrize('stride', [8, 16, 32])
+def test_output_strides_and_non_square_inputs(stride):
+    """Logits cover r x the last features; loss and predict crop them to
+    the input, for sizes that are not multiples of r."""
+    height, width = 50, 77
+    feats = backbone(stride)(torch.randn(2, 3, height, width))
+    dup = head(stride)
+    logits = dup(feats)
+    size = feats[4].shape[-2:]
+    assert logits.shape == (2, K, stride * size[0], stride * size[1])
+    assert logits.shape[2] == stride * math.ceil(height / stride)
+    batch = samples(height, width)
+    losses = dup.loss_by_feat(logits, batch)
+    assert torch.isfinite(losses['loss_ce'])
+    pred = dup.predict_by_feat(logits, [s.metainfo for s in batch])
+    torch.testing.assert_close(pred, logits[:, :, :height, :width])
+
+
+def test_low_level_features_are_downsampled_to_the_last_resolution():
+    feats = backbone(16)(torch.randn(2, 3, 64, 96))
+    dup = head(16)
+    seen = {}
+    dup.c1_bottleneck.register_forward_hook(
+        lambda m, args, out: seen.update(shape=args[0].shape))
+    dup(feats)
+    # conv1_3 (8 ch, 1/2) and layer3 (32 ch, 1/16) at layer4's 1/16
+    assert seen['shape'] == (2, 8 + 32, *feats[4].shape[-2:])
+    assert feats[0].shape[-2:] == (32, 48)
+
+
+def test_temperature_is_positive_learnt_and_sharpens():
+    dup = head(16)
+    assert dup.temperature.item() == 1.0  # initialised to 1 (Sec. 4)
+    feats = backbone(16)(torch.randn(2, 3, 32, 32))
+    logits = dup(feats)
+    loss = dup.loss_by_feat(logits, samples(32, 32))['loss_ce']
+    loss.backward()
+    assert dup.log_temperature.grad is not None
+    assert dup.log_temperature.grad.abs() > 0
+    with torch.no_grad():
+        dup.log_temperature.fill_(-30.)
+    assert dup.temperature.item() > 0  # stays positive for any parameter
+    dup.eval()
+    with torch.no_grad():
+        dup.log_temperature.zero_()
+        logits = dup(feats)
+        dup.log_temperature.fill_(math.log(0.5))
+        torch.testing.assert_close(dup(feats), 2 * logits)
+
+
+def test_vanilla_softmax_and_fixed_basis():
+    dup = head(16, adaptive_temperature=False)
+    assert dup.log_temperature is None
+    assert dup.temperature.item() == 1.0
+    # W and the mean are buffers: in checkpoints, not in the optimiser
+    names = {n for n, _ in dup.named_parameters()}
+    assert not any('dupsample' in n for n in names)
+    assert {'dupsample.basis', 'dupsample.mean'} <= dup.state_dict().keys()
+    learnt = head(16, trainable_basis=True)
+    assert {'dupsample.basis', 'dupsample.mean'} <= {
+        n for n, _ in learnt.named_parameters()}
+
+
+def test_basis_from_file_and_mismatches(tmp_path):
+    size = 16 * 16 * K
+    record = dict(basis=torch.linalg.qr(torch.randn(size, CODE))[0],
+                  mean=torch.rand(size), ratio=16, num_classes=K,
+                  channels=CODE)
+    path = str(tmp_path / 'basis.pth')
+    torch.save(record, path)
+    dup = head(16, basis_file=path)
+    torch.testing.assert_close(dup.dupsample.basis, record['basis'])
+    torch.testing.assert_close(dup.dupsample.mean, record['mean'])
+    with pytest.raises(ValueError, match='has ratio=16 but the head '
+                       'expects ratio=32'):
+        head(32, basis_file=path)
+    with pytest.raises(ValueError, match='has num_classes=5 but the head '
+                       'expects num_classes=4'):
+        head(16, basis_file=path, num_classes=4)
+    with pytest.raises(ValueError, match='has channels=6 but the head '
+                       'expects channels=8'):
+        head(16, basis_file=path, basis_channels=8)
+    with pytest.raises(ValueError, match='DUpsampling expects B x 6'):
+        DUpsampling.from_file(path, 16, K, CODE)(torch.zeros(1, 5, 2, 2))
+
+
+def test_zero_basis_needs_a_checkpoint():
+    trained = head(16)
+    fresh = MODELS.build(dict(
+        type='DUpsamplingHead', in_channels=64, in_index=4, channels=16,
+        dilations=(1, 2), c1_in_index=(0, 3), c1_in_channels=(8, 32),
+        c1_channels=4, ratio=16, basis_channels=CODE, num_classes=K,
+        norm_cfg=dict(type='BN')))
+    feats = backbone(16)(torch.randn(2, 3, 32, 32))
+    with pytest.raises(RuntimeError, match='basis W is zero'):
+        fresh(feats)
+    fresh.load_state_dict(trained.state_dict())
+    trained.eval()
+    fresh.eval()
+    torch.testing.assert_close(fresh(feats), trained(feats))
+
+
+def test_bad_configuration_is_refused():
+    feats = backbone(16)(torch.randn(2, 3, 32, 32))
+    with pytest.raises(ValueError, match=r'one channel count per '
+                       r'c1_in_index \[0, 3\]'):
+        head(16, c1_in_channels=(8, ))
+    with pytest.raises(ValueError, match=r'outputs \[0, 2\] have \[8, 16\] '
+                       r'channels.*\[8, 32\]'):
+        head(16, c1_in_index=(0, 2))(feats)
+    with pytest.raises(ValueError, match='out_channels=1'):
+        head(16, num_classes=2, out_channels=1, threshold=0.5)
+    # a basis for r = 16 on an output stride 8 backbone
+    logits = head(16)(backbone(8)(torch.randn(2, 3, 32, 32)))
+    with pytest.raises(ValueError, match=r'r=16 gave 64x64 logits for a '
+                       r'32x32 input'):
+        head(16).loss_by_feat(logits, samples(32, 32))
