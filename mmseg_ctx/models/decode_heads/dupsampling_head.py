@@ -24,7 +24,9 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
       (``c1_in_index``) are bilinearly *down*sampled to the resolution of
       the ASPP output and fused there; f is DeepLabV3+'s decoder (a 1x1
       conv reducing the low-level features to ``c1_channels``, then two
-      separable 3x3 convs), now run at the lowest resolution;
+      separable 3x3 convs), now run at the lowest resolution. Without
+      low-level features f is only the projection below (the paper's "N/A"
+      row of Table 2, DeepLabV3 with DUpsampling, Table 1);
     - DUpsampling (eq. 3) instead of bilinear upsampling: ``conv_seg``
       projects F to the C~-dim code of each ``r x r`` label patch, which a
       fixed PCA basis W (plus the mean patch) restores to full-resolution
@@ -80,6 +82,8 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
                              f'out_channels={self.out_channels}')
         self.c1_in_index = list(c1_in_index)
         self.c1_in_channels = list(c1_in_channels)
+        if not self.c1_in_index:
+            self.sep_bottleneck = None
         self.conv_seg = nn.Conv2d(self.channels, basis_channels, 1)
         if basis_file is None:
             size = ratio * ratio * self.num_classes
@@ -131,7 +135,7 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
             ]
             output = torch.cat(
                 [output, self.c1_bottleneck(torch.cat(low, dim=1))], dim=1)
-        output = self.sep_bottleneck(output)
+            output = self.sep_bottleneck(output)
         logits = self.dupsample(self.cls_seg(output))
         return logits / self.temperature.to(logits)
 
