@@ -8,7 +8,8 @@ from mmengine.runner import Runner
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args, setup_cpu_distributed)
+                             parse_runner_args, release_distributed,
+                             setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,6 +76,8 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg)
     runner.test()
+    del runner
+    release_distributed()
 
 
 if __name__ == '__main__':

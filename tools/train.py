@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg.registry import RUNNERS
 from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args, setup_cpu_distributed)
+                             parse_runner_args, release_distributed,
+                             setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,6 +63,8 @@ def main() -> None:
     rank, world_size = get_dist_info()
     print(f'mmseg_ctx: rank {rank} of {world_size} finished training',
           flush=True)
+    del runner
+    release_distributed()
 
 
 if __name__ == '__main__':

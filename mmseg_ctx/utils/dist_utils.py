@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import gc
 from datetime import timedelta
 
 import torch.distributed as torch_dist
@@ -51,3 +52,17 @@ def setup_cpu_distributed(cfg: Config) -> bool:
                            cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper_cfg
     return True
+
+
+def release_distributed() -> None:
+    """Destroy the default process group, if any, once the Runner (and the
+    DDP wrapper, whose reducer holds the group) has been dropped.
+
+    Left to interpreter exit, the group's and the reducer's destructors run
+    in arbitrary order, and gloo's threads can abort the process
+    ("terminate called without an active exception") after a successful
+    run.
+    """
+    gc.collect()
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()

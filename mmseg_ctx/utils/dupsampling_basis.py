@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 from ..models.utils import DUpsampling
 from .label_basis import LabelBasisEstimator
 
+
 def label_loader(cfg: Config,
                  split: str,
                  num_workers: int = 0,
@@ -97,6 +98,8 @@ def load_label_basis(path: str) -> dict:
 
 
 def save_label_basis(record: dict, path: str) -> None:
+    """Write a basis record (tensors, numbers, strings only: it loads with
+    ``weights_only=True``)."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     torch.save(record, path)
 

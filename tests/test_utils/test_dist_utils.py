@@ -80,3 +80,11 @@ def test_other_wrapper_refused(monkeypatch, single_process_env):
     with pytest.raises(ValueError, match='MMFullyShardedDataParallel'):
         setup_cpu_distributed(cfg)
     assert not torch_dist.is_initialized()
+
+
+def test_release_destroys_the_group(single_process_env):
+    dist_utils.release_distributed()  # nothing to release: no error
+    torch_dist.init_process_group('gloo')
+    assert torch_dist.is_initialized()
+    dist_utils.release_distributed()
+    assert not torch_dist.is_initialized()

@@ -19,7 +19,7 @@ import argparse
 import os.path as osp
 import statistics
 import time
-from typing import Dict, List
+from typing import Dict
 
 import torch
 from mmengine.analysis import parameter_count

@@ -2,7 +2,6 @@
 """MCIBIMemoryHook with mmengine's stock Runner on a tiny ContextShapes."""
 import os.path as osp
 import subprocess
-import sys
 
 import pytest
 import torch
