@@ -5,6 +5,7 @@ import math
 import os.path as osp
 
 import pytest
+import torch
 from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -48,6 +49,16 @@ def test_config_builds(path):
             f'_r{head.ratio}_c{head.basis_channels}.pth')
         head.basis_file = None  # computed by the basis tool, not here
     model = MODELS.build(cfg.model)
+    if cfg.model.decode_head.get('type') == 'DUpsamplingHead':
+        # channel counts and indices only meet at the first forward
+        torch.nn.init.orthogonal_(model.decode_head.dupsample.basis)
+        model.eval()
+        with torch.no_grad():
+            feats = model.extract_feat(torch.randn(1, 3, 64, 96))
+            logits = model.decode_head(feats)
+            aux = model.auxiliary_head(feats)  # on layer3 (b3u6c3)
+        assert logits.shape == (1, head.num_classes, 64, 96)
+        assert aux.shape[:2] == (1, head.num_classes)
     dataset = cfg.train_dataloader.dataset
     if dataset.type == 'ConcatDataset':  # e.g. VOC aug
         dataset = dataset.datasets[0]

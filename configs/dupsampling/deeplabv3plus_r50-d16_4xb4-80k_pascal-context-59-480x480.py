@@ -1,6 +1,7 @@
 # The vanilla DeepLabV3+ decoder (mmseg's DepthwiseSeparableASPPHead) on
-# PASCAL-Context-59 at output stride 16, the DUpsampling paper's baseline: mmseg's
-# DeepLabV3+ R-50-D8 with the last stage dilated instead of the last two
+# PASCAL-Context-59 at output stride 16, the DUpsampling paper's baseline:
+# mmseg's DeepLabV3+ R-50-D8 with the last stage dilated instead of the last
+# two
 _base_ = 'mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_pascal-context-59-480x480.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 model = dict(

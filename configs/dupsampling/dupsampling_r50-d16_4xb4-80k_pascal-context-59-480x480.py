@@ -1,6 +1,6 @@
-# DUpsampling (Tian et al., CVPR 2019) on PASCAL-Context-59 at output stride 16:
-# the DeepLabV3+ baseline of the same stride with the paper's decoder, fusing
-# the stem (conv1_3) and layer3 (b3u6c3) features at 1/16 and restoring
+# DUpsampling (Tian et al., CVPR 2019) on PASCAL-Context-59 at output stride
+# 16: the DeepLabV3+ baseline of the same stride with the paper's decoder,
+# fusing the stem (conv1_3) and layer3 (b3u6c3) features at 1/16 and restoring
 # the logits with a fixed PCA basis of the training labels (r = 16, C~ = 64).
 # Compute the basis first:
 #   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 16 \

@@ -4,7 +4,7 @@ from typing import Dict
 import torch
 from torch import Tensor
 
-from ..models.utils import label_patches
+from ..models.utils import patch_codes
 
 
 class LabelBasisEstimator:
@@ -46,16 +46,15 @@ class LabelBasisEstimator:
 
     def add(self, labels: Tensor) -> None:
         """Add B x H x W label maps."""
-        vectors, observed = label_patches(labels.cpu(), self.ratio,
-                                          self.num_classes, self.ignore_index)
-        vectors = vectors.flatten(0, 2)
-        observed = observed.flatten(0, 2)
-        self.sums += vectors.sum(0).double()
+        codes = patch_codes(labels.cpu(), self.ratio, self.num_classes,
+                            self.ignore_index).flatten(0, 2)  # M x r^2
+        observed = codes >= 0
+        pixel = torch.arange(self.ratio * self.ratio)
+        entry = pixel * self.num_classes + codes
+        self.sums += torch.bincount(
+            entry[observed], minlength=self.size).double()
         self.observed += observed.sum(0).double()
-        codes = vectors.view(-1, self.ratio * self.ratio,
-                             self.num_classes).argmax(-1)
-        codes = torch.where(observed, codes, -1).short()
-        self._reservoir(codes)
+        self._reservoir(codes.short())
 
     def _reservoir(self, codes: Tensor) -> None:
         """Algorithm R: each patch seen so far is kept with equal

@@ -2,6 +2,8 @@
 """dupsample_basis.py from the command line, on ContextShapes and on a
 synthetic 150-class set in bounded memory; a DUpsampling model trained and
 tested with its basis through tools/train.py and tools/test.py."""
+import glob
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -9,7 +11,7 @@ import sys
 import cv2
 import numpy as np
 import torch
-from helpers import ROOT, tool_env, write_tiny_config
+from helpers import ROOT, make_context_shapes, tool_env, write_tiny_config
 
 TOOL = 'tools/analysis_tools/dupsample_basis.py'
 DUP_DEMO = osp.join(ROOT, 'configs', 'dupsampling',
@@ -86,8 +88,11 @@ def test_150_classes_in_bounded_memory(tmp_path):
     config.write_text(K150_CONFIG.format(root=str(root)))
     out = str(tmp_path / 'k150.pth')
     log = run(TOOL, str(config), '--ratio', '16', '--channels', '64',
-              '--out', out, '--num-workers', '0', wrap_rss=True)
+              '--out', out, '--num-workers', '0', '--max-samples', '1000',
+              wrap_rss=True)
     record = torch.load(out, weights_only=True)
+    # a full reservoir: 1,800 patches seen, 1,000 kept
+    assert (record['num_patches'], record['num_samples']) == (1800, 1000)
     basis = record['basis']
     assert basis.shape == (38400, 64)
     torch.testing.assert_close(basis.t() @ basis, torch.eye(64),
@@ -96,8 +101,12 @@ def test_150_classes_in_bounded_memory(tmp_path):
     assert peak < 3.0, f'peak memory {peak:.2f} GB'
 
 
-def test_train_and_test_with_a_basis(tiny_data, tmp_path):
-    base = write_tiny_config(str(tmp_path / 'tiny_dup_base.py'), tiny_data,
+def test_train_and_test_with_a_basis(tmp_path):
+    """Images of 60 x 75, not multiples of r = 8, so training and testing
+    crop the logits; the test runs from the checkpoint alone (its W) after
+    the basis file is gone, as on another machine."""
+    data = make_context_shapes(str(tmp_path / 'data'), height=60, width=75)
+    base = write_tiny_config(str(tmp_path / 'tiny_dup_base.py'), data,
                              base=DUP_DEMO)
     basis = str(tmp_path / 'basis.pth')
     config = tmp_path / 'tiny_dup.py'
@@ -108,13 +117,18 @@ def test_train_and_test_with_a_basis(tiny_data, tmp_path):
         basis, '--num-workers', '0')
     work = str(tmp_path / 'work')
     out = run('tools/train.py', str(config), '--work-dir', work)
+    assert 'Iter(train) [4/4]' in out and 'mIoU' in out
     checkpoint = osp.join(work, 'iter_4.pth')
     state = torch.load(checkpoint, weights_only=False)['state_dict']
     # W stayed fixed; T was learnt
-    torch.testing.assert_close(state['decode_head.dupsample.basis'],
-                               torch.load(basis)['basis'])
+    saved = torch.load(basis, weights_only=True)['basis']
+    torch.testing.assert_close(state['decode_head.dupsample.basis'], saved)
     assert state['decode_head.log_temperature'] != 0
-    assert 'Iter(train) [4/4]' in out and 'mIoU' in out
+    os.remove(basis)
     out = run('tools/test.py', str(config), checkpoint, '--work-dir',
-              str(tmp_path / 'test'))
+              str(tmp_path / 'test'), '--out', str(tmp_path / 'preds'))
+    assert 'does not exist: W must come from a checkpoint' in out
     assert 'Iter(test) [3/3]' in out and 'mIoU' in out
+    pred = cv2.imread(glob.glob(str(tmp_path / 'preds' / '*.png'))[0],
+                      cv2.IMREAD_UNCHANGED)
+    assert pred.shape == (60, 75)

@@ -1,7 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import logging
+import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.logging import print_log
 from mmseg.models.decode_heads import DepthwiseSeparableASPPHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -42,9 +45,10 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
         basis_channels (int): C~, the code size (64 for ResNet-50).
         basis_file (str, optional): the label basis written by
             ``tools/analysis_tools/dupsample_basis.py``; its r, K and C~
-            must match. ``None`` leaves W zero, to be loaded from a
-            checkpoint that has it (a zero W is refused at the first
-            forward).
+            must match. ``None``, or a file that does not exist (with a
+            warning), leaves W zero, to be loaded from a checkpoint, which
+            carries it (testing on another machine); a zero W is refused at
+            the first forward.
         c1_in_index (Sequence[int]): backbone outputs to fuse; empty for
             none.
         c1_in_channels (int | Sequence[int]): their channels, one entry per
@@ -85,6 +89,15 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
         if not self.c1_in_index:
             self.sep_bottleneck = None
         self.conv_seg = nn.Conv2d(self.channels, basis_channels, 1)
+        self.basis_file = basis_file
+        if basis_file is not None and not osp.isfile(basis_file):
+            print_log(
+                f'the label basis {basis_file} does not exist: W must come '
+                'from a checkpoint (compute it with '
+                'tools/analysis_tools/dupsample_basis.py to train)',
+                logger='current',
+                level=logging.WARNING)
+            basis_file = None
         if basis_file is None:
             size = ratio * ratio * self.num_classes
             self.dupsample = DUpsampling(
@@ -110,9 +123,10 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
         if not self._basis_checked:
             if not self.dupsample.basis.any():
                 raise RuntimeError(
-                    'the DUpsampling basis W is zero: set basis_file to the '
-                    'output of tools/analysis_tools/dupsample_basis.py, or '
-                    'load a checkpoint of a trained DUpsamplingHead')
+                    f'the DUpsampling basis W is zero (basis_file='
+                    f'{self.basis_file!r}): set basis_file to the output of '
+                    'tools/analysis_tools/dupsample_basis.py, or load a '
+                    'checkpoint of a trained DUpsamplingHead')
             self._basis_checked = True
         got = [inputs[i].shape[1] for i in self.c1_in_index]
         if got != self.c1_in_channels:

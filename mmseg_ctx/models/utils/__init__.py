@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-from .dupsampling import DUpsampling, label_patches
+from .dupsampling import DUpsampling, label_patches, patch_codes
 from .feature_memory import FeatureMemory, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
@@ -8,5 +8,5 @@ from .sdpa_attention import SDPASelfAttentionBlock
 __all__ = [
     'ASPPContext', 'DUpsampling', 'FeatureMemory', 'OCRContext',
     'PPMContext', 'SDPASelfAttentionBlock', 'build_image_context',
-    'label_patches', 'memory_momentum'
+    'label_patches', 'memory_momentum', 'patch_codes'
 ]

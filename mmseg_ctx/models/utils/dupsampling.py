@@ -6,25 +6,27 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-def label_patches(labels: Tensor, ratio: int, num_classes: int,
-                  ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
-    """Cut label maps into one-hot ``r x r`` patches (DUpsampling, Sec. 3.1).
+def patch_codes(labels: Tensor,
+                ratio: int,
+                num_classes: int,
+                ignore_index: int = 255) -> Tensor:
+    """Cut label maps into ``r x r`` patches of class indices (DUpsampling,
+    Sec. 3.1), the compact form of :func:`label_patches`.
 
     Maps are padded with ``ignore_index`` at the bottom and right to a
-    multiple of ``r``. Each patch becomes a vector of ``N = r * r * K``
-    entries in the order ``(dy, dx, k)``, the order :class:`DUpsampling`
-    rearranges back; an ignored pixel has all K entries 0 and is marked
-    unobserved.
+    multiple of ``r``; pixels are in ``(dy, dx)`` order, ignored and padded
+    ones are -1.
 
     Args:
         labels (Tensor): B x H x W integer labels.
         ratio (int): r.
-        num_classes (int): K.
+        num_classes (int): K; other labels than ``[0, K)`` and
+            ``ignore_index`` are refused with the value.
         ignore_index (int): label of unlabelled pixels.
 
     Returns:
-        tuple: vectors (B x H/r x W/r x N, float) and observed pixels
-        (B x H/r x W/r x r*r, bool), H and W rounded up to multiples of r.
+        Tensor: B x H/r x W/r x r*r (long), H and W rounded up to multiples
+        of r.
     """
     if labels.dim() != 3:
         raise ValueError('labels must be B x H x W, got shape '
@@ -42,10 +44,27 @@ def label_patches(labels: Tensor, ratio: int, num_classes: int,
     batch, height, width = labels.shape
     patches = labels.view(batch, height // ratio, ratio, width // ratio,
                           ratio).permute(0, 1, 3, 2, 4).flatten(3)
-    observed = patches != ignore_index
-    onehot = F.one_hot(torch.where(observed, patches, 0), num_classes)
-    onehot = onehot * observed[..., None]
-    return onehot.flatten(3).float(), observed
+    return torch.where(patches == ignore_index, -1, patches)
+
+
+def label_patches(labels: Tensor, ratio: int, num_classes: int,
+                  ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
+    """Cut label maps into one-hot ``r x r`` patches (DUpsampling, Sec. 3.1).
+
+    Each patch of :func:`patch_codes` becomes a vector of ``N = r * r * K``
+    entries in the order ``(dy, dx, k)``, the order :class:`DUpsampling`
+    rearranges back; an ignored or padded pixel has all K entries 0 and is
+    marked unobserved.
+
+    Returns:
+        tuple: vectors (B x H/r x W/r x N, float) and observed pixels
+        (B x H/r x W/r x r*r, bool), H and W rounded up to multiples of r.
+    """
+    codes = patch_codes(labels, ratio, num_classes, ignore_index)
+    observed = codes >= 0
+    onehot = torch.zeros(*codes.shape, num_classes).scatter_(
+        -1, codes.clamp(min=0)[..., None], observed[..., None].float())
+    return onehot.flatten(3), observed
 
 
 class DUpsampling(nn.Module):
@@ -134,8 +153,11 @@ class DUpsampling(nn.Module):
     def compress(self, labels: Tensor, ignore_index: int = 255) -> Tensor:
         """The code ``P (v - mean)`` with ``P = W^T`` of each label patch:
         B x H x W labels -> B x C~ x H/r x W/r, the inverse of
-        :meth:`forward` up to the basis's loss."""
-        vectors, _ = label_patches(labels, self.ratio, self.num_classes,
-                                   ignore_index)
-        codes = (vectors.to(self.basis) - self.mean) @ self.basis
-        return codes.permute(0, 3, 1, 2)
+        :meth:`forward` up to the basis's loss. Ignored and padded pixels
+        take the mean (zero after centring), as in the PCA."""
+        vectors, observed = label_patches(labels.to(self.basis.device),
+                                          self.ratio, self.num_classes,
+                                          ignore_index)
+        observed = observed.repeat_interleave(self.num_classes, dim=-1)
+        centred = (vectors.to(self.basis) - self.mean) * observed
+        return (centred @ self.basis).permute(0, 3, 1, 2)

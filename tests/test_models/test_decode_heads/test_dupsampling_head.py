@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -68,9 +69,26 @@ def test_output_strides_and_non_square_inputs(stride):
     assert logits.shape[2] == stride * math.ceil(height / stride)
     batch = samples(height, width)
     losses = dup.loss_by_feat(logits, batch)
-    assert torch.isfinite(losses['loss_ce'])
+    # the loss is on the cropped logits (mmseg's CE averages over every
+    # pixel, ignored ones included)
+    labels = torch.cat([s.gt_sem_seg.data for s in batch])
+    expected = F.cross_entropy(logits[:, :, :height, :width], labels,
+                               ignore_index=255, reduction='none').mean()
+    torch.testing.assert_close(losses['loss_ce'], expected)
     pred = dup.predict_by_feat(logits, [s.metainfo for s in batch])
     torch.testing.assert_close(pred, logits[:, :, :height, :width])
+
+
+def test_predict_crops_to_the_padded_input_or_the_slide_window():
+    dup = head(16)
+    logits = torch.randn(1, K, 64, 96)
+    # whole inference: the input was padded from img_shape to pad_shape;
+    # mmseg's postprocessing removes the padding afterwards
+    meta = dict(img_shape=(50, 77), pad_shape=(56, 81))
+    assert dup.predict_by_feat(logits, [meta]).shape[-2:] == (56, 81)
+    # slide inference passes the window as a torch.Size
+    meta = dict(img_shape=torch.Size([60, 90]), pad_shape=(64, 96))
+    assert dup.predict_by_feat(logits, [meta]).shape[-2:] == (60, 90)
 
 
 def test_low_level_features_are_downsampled_to_the_last_resolution():
@@ -139,6 +157,14 @@ def test_basis_from_file_and_mismatches(tmp_path):
         head(16, basis_file=path, basis_channels=8)
     with pytest.raises(ValueError, match='DUpsampling expects B x 6'):
         DUpsampling.from_file(path, 16, K, CODE)(torch.zeros(1, 5, 2, 2))
+
+
+def test_missing_basis_file_waits_for_a_checkpoint(tmp_path):
+    path = str(tmp_path / 'not_there.pth')
+    dup = head(16, basis_file=path)  # e.g. testing on another machine
+    assert not dup.dupsample.basis.any()
+    with pytest.raises(RuntimeError, match='not_there.pth'):
+        dup(backbone(16)(torch.randn(2, 3, 32, 32)))
 
 
 def test_zero_basis_needs_a_checkpoint():

@@ -68,3 +68,24 @@ def test_fixed_or_trainable_basis():
     assert {n for n, _ in learnt.named_parameters()} == {'basis', 'mean'}
     learnt(torch.randn(1, R * R * K, 2, 3)).sum().backward()
     assert learnt.basis.grad is not None
+
+
+def test_compress_takes_the_mean_at_ignored_pixels():
+    """As in the PCA, an ignored (or padded) pixel contributes nothing
+    after centring: a fully ignored patch has the zero code."""
+    gen = torch.Generator().manual_seed(0)
+    size = R * R * K
+    up = DUpsampling(torch.linalg.qr(torch.randn(size, 5, generator=gen))[0],
+                     torch.rand(size, generator=gen), R, K)
+    lab = torch.randint(0, K, (1, 8, 8), generator=gen)
+    lab[0, :4, :4] = 255
+    codes = up.compress(lab)
+    assert codes[0, :, 0, 0].abs().max() == 0
+    assert codes[0, :, 1, 1].abs().max() > 0
+    # a partly ignored patch: only its labelled pixels count
+    lab[0, 4:, 4:5] = 255
+    codes = up.compress(lab)
+    vectors, observed = label_patches(lab, R, K)
+    mask = observed.repeat_interleave(K, -1)
+    expected = ((vectors - up.mean) * mask) @ up.basis
+    torch.testing.assert_close(codes.permute(0, 2, 3, 1), expected)
