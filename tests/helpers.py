@@ -33,9 +33,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(stem_channels=8, base_channels=8),
-    decode_head=dict(in_channels=64, channels=16{head}),
-    auxiliary_head=dict(in_channels=32, channels=8))
+    {model})
 param_scheduler = [dict(type='PolyLR', power=0.9, end={iters}, by_epoch=False)]
 train_cfg = dict(max_iters={iters}, val_interval={iters})
 default_hooks = dict(
@@ -68,17 +66,27 @@ def make_context_shapes(out: str, seed: int = 0, num_train: int = 6,
 
 def write_tiny_config(path: str, data_root: str, base: str = FCN_DEMO,
                       iters: int = 4) -> str:
-    """A config that trains ``base`` with a tiny ResNet on tiny crops."""
+    """A config that trains ``base`` with a tiny backbone on tiny crops."""
     from mmengine.config import Config
-    head = {
-        # DeepLabV3+: layer1 (8 channels)
-        'DepthwiseSeparableASPPHead': ', c1_in_channels=8',
-        # DUpsampling: the stem (8 channels) and layer3 (32); a smaller code
-        'DUpsamplingHead': ', c1_in_channels=(8, 32), basis_channels=16',
-    }.get(Config.fromfile(base).model.decode_head.type, '')
+    model = Config.fromfile(base).model
+    if model.backbone.type == 'ContextNet':  # a quarter of the width
+        text = ('backbone=dict(widen_factor=0.25),\n'
+                '    decode_head=dict(in_channels=32, channels=32),\n'
+                '    auxiliary_head=dict(in_channels=32, channels=32)')
+    else:  # a ResNet of width 8
+        head = {
+            # DeepLabV3+: layer1 (8 channels)
+            'DepthwiseSeparableASPPHead': ', c1_in_channels=8',
+            # DUpsampling: the stem (8 channels) and layer3 (32); a
+            # smaller code
+            'DUpsamplingHead': ', c1_in_channels=(8, 32), basis_channels=16',
+        }.get(model.decode_head.type, '')
+        text = ('backbone=dict(stem_channels=8, base_channels=8),\n'
+                f'    decode_head=dict(in_channels=64, channels=16{head}),\n'
+                '    auxiliary_head=dict(in_channels=32, channels=8)')
     with open(path, 'w') as f:
         f.write(TINY_CONFIG.format(base=base, data_root=data_root,
-                                   iters=iters, head=head))
+                                   iters=iters, model=text))
     return path
 
 

@@ -25,9 +25,9 @@ def load_demo():
 
 def test_demo_configs_exist():
     demo = load_demo()
-    assert list(demo.DEMO_CONFIGS)[:6] == [
+    assert list(demo.DEMO_CONFIGS)[:7] == [
         'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI', 'DeepLabV3+',
-        'DUpsampling'
+        'DUpsampling', 'ContextNet'
     ]
     for path in demo.DEMO_CONFIGS.values():
         assert osp.isfile(osp.join(ROOT, path)), path
