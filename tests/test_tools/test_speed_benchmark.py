@@ -1,0 +1,63 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""speed_benchmark.py: the table's structure, never its times."""
+import argparse
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+from helpers import ROOT, tool_env
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'speed_benchmark',
+        osp.join(ROOT, 'tools', 'analysis_tools', 'speed_benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_on_cpu(tmp_path):
+    out = tmp_path / 'speed.md'
+    proc = subprocess.run([
+        sys.executable, 'tools/analysis_tools/speed_benchmark.py', '--sizes',
+        '64x128', '96x160', '--warmup', '1', '--iters', '1', '--models',
+        'Fast-SCNN (mmseg)', 'ContextNet cn14', '--out',
+        str(out)
+    ], cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = out.read_text().splitlines()
+    # one fps column on a CPU (no host-device copy), with its ratio
+    assert lines[0] == ('| model | input | fps (kernels) | / Fast-SCNN | '
+                        'paper fps (Titan X: pipeline / kernels) |')
+    rows = [line.split(' | ') for line in lines[2:8]]
+    assert [(r[0][2:], r[1]) for r in rows] == [
+        ('Fast-SCNN (mmseg)', '64x128'), ('Fast-SCNN (mmseg)', '96x160'),
+        ('ContextNet cn14', '64x128'), ('ContextNet cn14', '96x160'),
+        ('ContextNet cn14, BN folded', '64x128'),
+        ('ContextNet cn14, BN folded', '96x160')]
+    assert all(float(r[2]) > 0 for r in rows)
+    assert rows[0][3] == rows[1][3] == '1.00'  # the reference
+    assert 'on cpu, ' in lines[-1] and 'threads' in lines[-1]
+
+
+def test_two_columns_and_the_paper_on_cuda_results():
+    """With a copy to and from the device (CUDA), both of the paper's
+    columns; its Table 7 figures stand beside cn14 at its sizes."""
+    tool = load_tool()
+    results = {
+        ('Fast-SCNN (mmseg)', (1024, 2048)): dict(pipeline=20., kernels=40.),
+        ('ContextNet cn14', (1024, 2048)): dict(pipeline=10., kernels=60.),
+    }
+    args = argparse.Namespace(iters=20, warmup=5)
+    lines = tool.markdown_table(results, 'cuda:0, GPU', args).splitlines()
+    assert lines[0].startswith('| model | input | fps (pipeline) | / '
+                               'Fast-SCNN | fps (kernels) | / Fast-SCNN |')
+    assert lines[3] == ('| ContextNet cn14 | 1024x2048 | 10.00 | 0.50 | '
+                        '60.00 | 1.50 | 18.3 / 41.9 |')
+    assert 'pipeline = image to the GPU' in lines[-1]
+
+
+def test_synchronize_is_a_no_op_on_cpu():
+    load_tool().synchronize('cpu')

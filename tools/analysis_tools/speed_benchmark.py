@@ -1,0 +1,209 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Inference speed of ContextNet against mmseg's Fast-SCNN, as in Table 7
+of the ContextNet paper.
+
+Every model runs in the same process at batch 1 on each ``--sizes`` (the
+paper: 1024x2048, 512x1024, 256x512), mmseg-style: ``--warmup`` untimed
+iterations, then ``--iters`` timed ones (median). One iteration is the
+whole inference: logits at the input size (``encode_decode``) and their
+argmax. On CUDA it synchronises and reports two columns as the paper does:
+the sequential pipeline (image copied to the GPU, inference, labels copied
+back) and the kernels alone (image already there). On a CPU there is no
+copy and one column. fps are also given as a ratio to Fast-SCNN at the
+same size, measured in the same run. ContextNet is timed as trained and
+with its BN folded into the convolutions (``--no-fold`` skips that). A
+markdown table is printed and written to ``--out``; numbers only mean
+something next to the device they came from, which the table names.
+
+Example::
+
+    python tools/analysis_tools/speed_benchmark.py
+    python tools/analysis_tools/speed_benchmark.py --sizes 256x512 --iters 20
+"""
+import argparse
+import copy
+import os.path as osp
+import platform
+import statistics
+import time
+from typing import Dict, Tuple
+
+import torch
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.utils import mkdir_or_exist
+from mmseg.apis import init_model
+from torch import nn
+
+import mmseg_ctx  # noqa: F401  registers ContextNet
+from mmseg_ctx.utils import fold_batch_norm
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
+    '1024x2048.py'
+#: row name -> config (absolute, relative to the repository, or mmseg::)
+MODELS = {
+    'Fast-SCNN (mmseg)':
+    'mmseg::fastscnn/fast_scnn_8xb4-160k_cityscapes-512x1024.py',
+    'ContextNet cn14': CONTEXTNET.format('cn14'),
+    'ContextNet cn12': CONTEXTNET.format('cn12'),
+    'ContextNet cn18': CONTEXTNET.format('cn18'),
+}
+#: Tables 4 and 7 of the paper, fps on a Titan X (Maxwell): pipeline /
+#: kernels ('-': not given)
+PAPER = {
+    'ContextNet cn14': {
+        (1024, 2048): ('18.3', '41.9'),
+        (512, 1024): ('65.5', '136.2'),
+        (256, 512): ('139.2', '299.5')
+    },
+    'ContextNet cn12': {
+        (1024, 2048): ('11.4', '-')
+    },
+    'ContextNet cn18': {
+        (1024, 2048): ('21.0', '-')
+    },
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--sizes',
+        nargs='+',
+        default=['1024x2048', '512x1024', '256x512'],
+        help='HxW input sizes')
+    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument(
+        '--models',
+        nargs='+',
+        choices=list(MODELS),
+        default=list(MODELS),
+        help='rows, in order; Fast-SCNN is the reference of the ratios')
+    parser.add_argument(
+        '--no-fold', action='store_true', help='skip the BN-folded rows')
+    parser.add_argument('--device', default=None, help='default: mmengine')
+    parser.add_argument(
+        '--out',
+        default='work_dirs/speed_benchmark.md',
+        help='markdown table to write')
+    return parser.parse_args()
+
+
+def synchronize(device: str) -> None:
+    """Wait for the device's queued kernels (CUDA, NPU, ...); no-op on
+    CPU."""
+    backend = getattr(torch, device.split(':')[0], None)
+    if backend is not None and hasattr(backend, 'synchronize'):
+        backend.synchronize()
+
+
+def build(path: str, device: str) -> nn.Module:
+    if path.startswith('mmseg::'):  # an installed mmseg config
+        cfg = Config.fromstring(f'_base_ = {path!r}', '.py')
+    else:
+        cfg = Config.fromfile(osp.join(ROOT, path))
+    model = init_model(cfg, None, device=device)
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def median_seconds(model: nn.Module, size: Tuple[int, int], device: str,
+                   warmup: int, iters: int, copy_data: bool) -> float:
+    """Median time of one inference; with ``copy_data`` the image starts
+    on the host and the labels end there."""
+    meta = [dict(img_shape=size, ori_shape=size, pad_shape=size)]
+    host = torch.randn(1, 3, *size)
+    on_device = host.to(device)
+    times = []
+    for i in range(warmup + iters):
+        synchronize(device)
+        start = time.perf_counter()
+        image = host.to(device) if copy_data else on_device
+        labels = model.encode_decode(image, meta).argmax(1)
+        if copy_data:
+            labels = labels.cpu()
+        synchronize(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(args: argparse.Namespace, device: str) -> Dict:
+    """fps per row and size: ``{(row, size): {'pipeline': fps, 'kernels':
+    fps}}`` (only 'kernels' without a copy, on CPU)."""
+    sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]
+    copies = [True, False] if device.startswith('cuda') else [False]
+    rows = []
+    for name in args.models:
+        model = build(MODELS[name], device)
+        rows.append((name, model))
+        if name.startswith('ContextNet') and not args.no_fold:
+            rows.append((f'{name}, BN folded',
+                         fold_batch_norm(copy.deepcopy(model))))
+    results = {}
+    for name, model in rows:
+        for size in sizes:
+            results[name, size] = {
+                'pipeline' if copy_data else 'kernels':
+                1 / median_seconds(model, size, device, args.warmup,
+                                   args.iters, copy_data)
+                for copy_data in copies
+            }
+    return results
+
+
+def device_name(device: str) -> str:
+    """The device, as the table's footnote names it."""
+    if device.startswith('cuda'):
+        return f'{device}, {torch.cuda.get_device_name(device)}'
+    return (f'{device}, {platform.processor() or platform.machine()}, '
+            f'{torch.get_num_threads()} threads')
+
+
+def markdown_table(results: Dict, where: str,
+                   args: argparse.Namespace) -> str:
+    columns = [c for c in ('pipeline', 'kernels')
+               if c in next(iter(results.values()))]
+    reference = 'Fast-SCNN (mmseg)'
+    head = '| model | input |'
+    for column in columns:
+        head += f' fps ({column}) | / Fast-SCNN |'
+    head += ' paper fps (Titan X: pipeline / kernels) |'
+    lines = [head, '|---|---|' + '---:|---:|' * len(columns) + '---:|']
+    for (name, size), fps in results.items():
+        line = f'| {name} | {size[0]}x{size[1]} |'
+        for column in columns:
+            ratio = '-'
+            if (reference, size) in results:
+                ratio = f'{fps[column] / results[reference, size][column]:.2f}'
+            line += f' {fps[column]:.2f} | {ratio} |'
+        paper = PAPER.get(name, {}).get(size)
+        line += f' {paper[0]} / {paper[1]} |' if paper else ' - |'
+        lines.append(line)
+    lines.append('')
+    lines.append(
+        f'Batch 1, median of {args.iters} iterations after {args.warmup} '
+        f'warm-up ones, on {where}, torch {torch.__version__}; '
+        'an iteration is logits at the input size and their argmax'
+        + ('; pipeline = image to the GPU, inference, labels back, '
+           'sequentially; kernels = image already on the GPU.'
+           if 'pipeline' in columns else
+           '; no host-device copy on a CPU.'))
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    args = parse_args()
+    device = args.device or get_device()
+    table = markdown_table(measure(args, device), device_name(device), args)
+    print(table)
+    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
+    with open(args.out, 'w', encoding='utf-8') as f:
+        f.write(table)
+
+
+if __name__ == '__main__':
+    main()
