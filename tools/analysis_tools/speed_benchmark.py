@@ -1,15 +1,16 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Inference speed of ContextNet against mmseg's Fast-SCNN, as in Table 7
-of the ContextNet paper.
+"""Inference speed of ContextNet against mmseg's Fast-SCNN, as in Table 7 of
+the ContextNet paper.
 
 Every model runs in the same process at batch 1 on each ``--sizes`` (the
 paper: 1024x2048, 512x1024, 256x512), mmseg-style: ``--warmup`` untimed
-iterations, then ``--iters`` timed ones (median). One iteration is the
-whole inference: logits at the input size (``encode_decode``) and their
-argmax. On CUDA it synchronises and reports two columns as the paper does:
-the sequential pipeline (image copied to the GPU, inference, labels copied
-back) and the kernels alone (image already there). On a CPU there is no
-copy and one column. fps are also given as a ratio to Fast-SCNN at the
+iterations, then ``--iters`` timed ones (median), taken in turns across the
+models so that a slow spell of the machine hits them alike. One iteration
+is the whole inference: logits at the input size (``encode_decode``) and
+their argmax. On CUDA it synchronises and reports two columns as the paper
+does: the sequential pipeline (image copied to the GPU, inference, labels
+copied back) and the kernels alone (image already there). On a CPU there is
+no copy and one column. fps are also given as a ratio to Fast-SCNN at the
 same size, measured in the same run. ContextNet is timed as trained and
 with its BN folded into the convolutions (``--no-fold`` skips that). A
 markdown table is printed and written to ``--out``; numbers only mean
@@ -110,30 +111,29 @@ def build(path: str, device: str) -> nn.Module:
 
 
 @torch.no_grad()
-def median_seconds(model: nn.Module, size: Tuple[int, int], device: str,
-                   warmup: int, iters: int, copy_data: bool) -> float:
-    """Median time of one inference; with ``copy_data`` the image starts
-    on the host and the labels end there."""
+def seconds(model: nn.Module, host: torch.Tensor, device: str,
+            copy_data: bool) -> float:
+    """One inference: logits at the input size and their argmax; with
+    ``copy_data`` the image starts on the host and the labels end there."""
+    size = tuple(host.shape[2:])
     meta = [dict(img_shape=size, ori_shape=size, pad_shape=size)]
-    host = torch.randn(1, 3, *size)
-    on_device = host.to(device)
-    times = []
-    for i in range(warmup + iters):
-        synchronize(device)
-        start = time.perf_counter()
-        image = host.to(device) if copy_data else on_device
-        labels = model.encode_decode(image, meta).argmax(1)
-        if copy_data:
-            labels = labels.cpu()
-        synchronize(device)
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    image = host if copy_data else host.to(device)
+    synchronize(device)
+    start = time.perf_counter()
+    if copy_data:
+        image = image.to(device)
+    labels = model.encode_decode(image, meta).argmax(1)
+    if copy_data:
+        labels = labels.cpu()
+    synchronize(device)
+    return time.perf_counter() - start
 
 
 def measure(args: argparse.Namespace, device: str) -> Dict:
     """fps per row and size: ``{(row, size): {'pipeline': fps, 'kernels':
-    fps}}`` (only 'kernels' without a copy, on CPU)."""
+    fps}}`` (only 'kernels' without a copy, on CPU). After each model's
+    warm-up, the timed iterations go round the models in turn, so that a
+    slow spell of the machine hits them all alike."""
     sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]
     copies = [True, False] if device.startswith('cuda') else [False]
     rows = []
@@ -143,16 +143,24 @@ def measure(args: argparse.Namespace, device: str) -> Dict:
         if name.startswith('ContextNet') and not args.no_fold:
             rows.append((f'{name}, BN folded',
                          fold_batch_norm(copy.deepcopy(model))))
-    results = {}
-    for name, model in rows:
-        for size in sizes:
-            results[name, size] = {
-                'pipeline' if copy_data else 'kernels':
-                1 / median_seconds(model, size, device, args.warmup,
-                                   args.iters, copy_data)
-                for copy_data in copies
-            }
-    return results
+    times = {(name, size, copy_data): []
+             for name, _ in rows for size in sizes for copy_data in copies}
+    for size in sizes:
+        host = torch.randn(1, 3, *size)
+        for copy_data in copies:
+            for _, model in rows:
+                for _ in range(args.warmup):
+                    seconds(model, host, device, copy_data)
+            for _ in range(args.iters):
+                for name, model in rows:
+                    times[name, size, copy_data].append(
+                        seconds(model, host, device, copy_data))
+    return {(name, size): {
+        'pipeline' if copy_data else 'kernels':
+        1 / statistics.median(times[name, size, copy_data])
+        for copy_data in copies
+    }
+            for name, _ in rows for size in sizes}
 
 
 def device_name(device: str) -> str:

@@ -99,6 +99,14 @@ def test_parameter_counts_match_the_paper(name):
     count = sum(p.numel() for n, p in model.named_parameters()
                 if not n.startswith('auxiliary_head.'))
     assert count == pytest.approx(PAPER_PARAMS[name], rel=0.03)
+    # the classifier: dropout, then a bare 1x1 conv (no BN or ReLU on the
+    # logits); the auxiliary one on the context branch, weight 0.4
+    for head in (model.decode_head, model.auxiliary_head):
+        assert isinstance(head.convs, nn.Identity) and not head.concat_input
+        assert head.conv_seg.kernel_size == (1, 1)
+    assert model.decode_head.in_index == 2  # fused
+    assert model.auxiliary_head.in_index == 1  # context
+    assert model.auxiliary_head.loss_decode.loss_weight == 0.4
     model.eval()
     with torch.no_grad():  # channels agree between backbone and heads
         feats = model.extract_feat(torch.randn(1, 3, 64, 96))
