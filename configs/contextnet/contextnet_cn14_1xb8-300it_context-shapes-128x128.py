@@ -1,5 +1,6 @@
 # ContextNet cn14 on ContextShapes for CPU demos: the paper's network and
-# optimiser (RMSprop) from scratch, 300 iterations
+# RMSprop settings from scratch, with the demos' 300-iteration schedule
+# (warm-up, then poly)
 _base_ = [
     '../_base_/models/contextnet_cn14.py',
     '../_base_/datasets/context_shapes.py',
@@ -16,4 +17,6 @@ optimizer = dict(
     _delete_=True, type='RMSprop', lr=0.045, alpha=0.9, momentum=0.9,
     eps=1.0, weight_decay=4e-5)
 optim_wrapper = dict(
-    optimizer=optimizer, paramwise_cfg=dict(dwconv_decay_mult=0.))
+    optimizer=optimizer,
+    paramwise_cfg=dict(
+        dwconv_decay_mult=0., norm_decay_mult=0., bias_decay_mult=0.))

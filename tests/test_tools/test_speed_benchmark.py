@@ -59,5 +59,12 @@ def test_two_columns_and_the_paper_on_cuda_results():
     assert 'pipeline = image to the GPU' in lines[-1]
 
 
-def test_synchronize_is_a_no_op_on_cpu():
-    load_tool().synchronize('cpu')
+def test_pipeline_column_copies_to_and_from_the_device():
+    """The CUDA path's copies, run on the CPU: both columns come out."""
+    tool = load_tool()
+    args = argparse.Namespace(sizes=['32x64'], warmup=0, iters=1,
+                              models=['ContextNet cn18'], no_fold=True)
+    results = tool.measure(args, 'cpu', copies=[True, False])
+    assert set(results) == {('ContextNet cn18', (32, 64))}
+    fps = results['ContextNet cn18', (32, 64)]
+    assert set(fps) == {'pipeline', 'kernels'} and min(fps.values()) > 0

@@ -27,7 +27,7 @@ import os.path as osp
 import platform
 import statistics
 import time
-from typing import Dict, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -97,7 +97,7 @@ def synchronize(device: str) -> None:
     CPU."""
     backend = getattr(torch, device.split(':')[0], None)
     if backend is not None and hasattr(backend, 'synchronize'):
-        backend.synchronize()
+        backend.synchronize(device)
 
 
 def build(path: str, device: str) -> nn.Module:
@@ -129,13 +129,17 @@ def seconds(model: nn.Module, host: torch.Tensor, device: str,
     return time.perf_counter() - start
 
 
-def measure(args: argparse.Namespace, device: str) -> Dict:
+def measure(args: argparse.Namespace,
+            device: str,
+            copies: Optional[Sequence[bool]] = None) -> Dict:
     """fps per row and size: ``{(row, size): {'pipeline': fps, 'kernels':
-    fps}}`` (only 'kernels' without a copy, on CPU). After each model's
-    warm-up, the timed iterations go round the models in turn, so that a
-    slow spell of the machine hits them all alike."""
+    fps}}``, 'pipeline' with the host-device copies (by default on CUDA
+    only). After each model's warm-up, the timed iterations go round the
+    models in turn, so that a slow spell of the machine hits them all
+    alike."""
     sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]
-    copies = [True, False] if device.startswith('cuda') else [False]
+    if copies is None:
+        copies = [True, False] if device.startswith('cuda') else [False]
     rows = []
     for name in args.models:
         model = build(MODELS[name], device)

@@ -19,7 +19,7 @@ import argparse
 import copy
 
 import torch
-from mmengine.runner import save_checkpoint
+from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.apis import init_model
 
 import mmseg_ctx  # noqa: F401  registers our modules
@@ -44,7 +44,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, device='cpu')
+    model = init_model(args.config, None, device='cpu')
+    # strictly: a checkpoint that does not fit (e.g. one already folded)
+    # must not be folded again from default BN statistics
+    meta = load_checkpoint(model, args.checkpoint, map_location='cpu',
+                           strict=True).get('meta', {})
     model.eval()
     folded = fold_batch_norm(copy.deepcopy(model))
     images = torch.randn(2, 3, *args.shape, generator=torch.Generator()
@@ -62,7 +66,7 @@ def main() -> None:
     save_checkpoint(
         dict(state_dict=folded.state_dict(),
              meta=dict(bn_folded=True, source=args.checkpoint,
-                       dataset_meta=model.dataset_meta)), args.out)
+                       dataset_meta=meta.get('dataset_meta'))), args.out)
     print(f'saved to {args.out}')
 
 

@@ -2,14 +2,15 @@
 # epsilon 1; torch adds epsilon after the square root, TensorFlow inside),
 # poly learning rate 0.045 with power 0.98, 1000 epochs from scratch, no L2
 # on the depthwise convs (the paper does not give its weight decay: 4e-5,
-# MobileNet's)
+# MobileNet's, and none on BN and biases, as TF-slim)
 optimizer = dict(
     type='RMSprop', lr=0.045, alpha=0.9, momentum=0.9, eps=1.0,
     weight_decay=4e-5)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=optimizer,
-    paramwise_cfg=dict(dwconv_decay_mult=0.))
+    paramwise_cfg=dict(
+        dwconv_decay_mult=0., norm_decay_mult=0., bias_decay_mult=0.))
 param_scheduler = [
     dict(
         type='PolyLR',

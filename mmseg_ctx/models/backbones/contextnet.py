@@ -31,7 +31,8 @@ class DetailBranch(nn.Sequential):
                 DepthwiseSeparableConvModule(
                     channels[i - 1], channels[i], 3,
                     stride=2 if i < len(channels) - 1 else 1, padding=1,
-                    norm_cfg=norm_cfg, act_cfg=act_cfg, dw_act_cfg=None))
+                    conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg,
+                    dw_act_cfg=None))
         super().__init__(*layers)
 
 
@@ -177,6 +178,20 @@ class ContextNet(BaseModule):
                                     fusion_channels, **fusion)
         self.out_channels = (detail_channels[-1], context_channels,
                              fusion_channels)
+        self._register_load_state_dict_pre_hook(self._refuse_folded_weights)
+
+    def _refuse_folded_weights(self, state_dict: dict, prefix: str,
+                               *args) -> None:
+        """Weights whose BN was folded into the convs
+        (``tools/deploy/fuse_bn.py``) carry conv biases this unfolded
+        network lacks; mmseg's loaders load non-strictly and would drop
+        them with a warning, giving wrong outputs. Refuse instead."""
+        first = self.detail[0].conv
+        if first.bias is None and f'{prefix}detail.0.conv.bias' in state_dict:
+            raise ValueError(
+                'these ContextNet weights have BN folded into the convs '
+                '(tools/deploy/fuse_bn.py): load them with '
+                'mmseg_ctx.utils.load_folded_model(config, checkpoint)')
 
     def _downsample(self, x: Tensor, scale: int) -> Tensor:
         if scale == 1:

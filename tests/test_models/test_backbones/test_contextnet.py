@@ -90,7 +90,7 @@ def test_layers_follow_the_paper():
 @pytest.mark.parametrize('name', list(PAPER_PARAMS))
 def test_parameter_counts_match_the_paper(name):
     """Inference parameters (the train-only auxiliary head excluded), 19
-    classes, within 3% of the paper's."""
+    classes, within 1% of the paper's (the issue allows 3%)."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(
         osp.join(CONFIGS, f'contextnet_{name}_4xb4-1000e_cityscapes-'
@@ -98,12 +98,14 @@ def test_parameter_counts_match_the_paper(name):
     model = MODELS.build(cfg.model)
     count = sum(p.numel() for n, p in model.named_parameters()
                 if not n.startswith('auxiliary_head.'))
-    assert count == pytest.approx(PAPER_PARAMS[name], rel=0.03)
+    assert count == pytest.approx(PAPER_PARAMS[name], rel=0.01)
     # the classifier: dropout, then a bare 1x1 conv (no BN or ReLU on the
     # logits); the auxiliary one on the context branch, weight 0.4
     for head in (model.decode_head, model.auxiliary_head):
         assert isinstance(head.convs, nn.Identity) and not head.concat_input
         assert head.conv_seg.kernel_size == (1, 1)
+        assert isinstance(head.dropout, nn.Dropout2d)
+        assert head.dropout.p > 0
     assert model.decode_head.in_index == 2  # fused
     assert model.auxiliary_head.in_index == 1  # context
     assert model.auxiliary_head.loss_decode.loss_weight == 0.4
@@ -121,9 +123,13 @@ def test_half_resolution_branch():
     net.eval()
     seen = {}
     net.half_fusion.register_forward_hook(
-        lambda m, args, out: seen.update(half=args[0].shape, out=out.shape))
+        lambda m, args, out: seen.update(half=args[0], out=out))
+    net.fusion.register_forward_hook(
+        lambda m, args, out: seen.update(lower=args[1]))
     detail, context, fused = net(torch.randn(1, 3, 128, 192))
-    assert seen['half'] == (1, 32, 8, 12)  # 1/2 input, then 1/8
+    assert seen['half'].shape == (1, 32, 8, 12)  # 1/2 input, then 1/8
+    # the full-resolution fusion takes the half-resolution one's output
+    assert seen['lower'] is seen['out']
     assert fused.shape == detail.shape == (1, 32, 16, 24)
     plain = ContextNet(widen_factor=0.25)
     extra = sum(p.numel() for p in net.parameters()) - sum(
@@ -145,3 +151,44 @@ def test_bad_arguments():
     net = ContextNet(widen_factor=0.25, out_indices=(2, ))
     net.eval()
     assert len(net(torch.randn(1, 3, 32, 32))) == 1
+
+
+def test_optimiser_of_the_cityscapes_recipe():
+    """RMSprop as the paper sets it; no decay on depthwise convs, BN and
+    biases; the training pipeline builds."""
+    from mmcv.transforms import Compose
+    from mmengine.optim import build_optim_wrapper
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(
+        osp.join(CONFIGS, 'contextnet_cn14_4xb4-1000e_cityscapes-'
+                 '1024x2048.py'))
+    model = MODELS.build(cfg.model)
+    optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    assert isinstance(optimizer, torch.optim.RMSprop)
+    group = optimizer.param_groups[0]
+    assert (group['lr'], group['alpha'], group['momentum'],
+            group['eps']) == (0.045, 0.9, 0.9, 1.0)
+    decay = {id(g['params'][0]): g['weight_decay']
+             for g in optimizer.param_groups}
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            depthwise = module.groups == module.in_channels > 1
+            assert decay[id(module.weight)] == (0 if depthwise else 4e-5)
+        if isinstance(module, nn.BatchNorm2d):
+            assert decay[id(module.weight)] == decay[id(module.bias)] == 0
+    assert cfg.param_scheduler[0].power == 0.98
+    assert cfg.train_cfg.max_epochs == 1000
+    assert cfg.train_dataloader.batch_size * 4 == 16
+    pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    crop = [t for t in pipeline.transforms
+            if type(t).__name__ == 'RandomCrop'][0]
+    assert crop.crop_size == (1024, 2048)
+
+
+def test_folded_weights_are_refused_by_the_unfolded_network():
+    from mmseg_ctx.utils import fold_batch_norm
+    net = ContextNet(widen_factor=0.25)
+    folded = fold_batch_norm(ContextNet(widen_factor=0.25))
+    with pytest.raises(ValueError, match='load_folded_model'):
+        net.load_state_dict(folded.state_dict(), strict=False)
+    net.load_state_dict(ContextNet(widen_factor=0.25).state_dict())
