@@ -1,3 +1,4 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Losses (MCIBI consistency and SE-loss arrive with issues #3 and #6)."""
-__all__: list = []
+from .se_loss import SemanticEncodingLoss, presence_targets
+
+__all__ = ['SemanticEncodingLoss', 'presence_targets']
