@@ -1,6 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+from .context_encoding_head import ContextEncodingHead, ContextEncodingModule
 from .dupsampling_head import DUpsamplingHead
 from .enc_se_head import EncSEHead
 from .mcibi_head import MCIBIHead
 
-__all__ = ['DUpsamplingHead', 'EncSEHead', 'MCIBIHead']
+__all__ = [
+    'ContextEncodingHead', 'ContextEncodingModule', 'DUpsamplingHead',
+    'EncSEHead', 'MCIBIHead'
+]

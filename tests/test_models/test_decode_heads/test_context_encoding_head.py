@@ -1,0 +1,90 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmseg_ctx  # noqa: F401
+from mmseg_ctx.models.losses import presence_targets
+
+K = 5
+HEAD = dict(type='ContextEncodingHead', in_channels=[8, 16, 32],
+            in_index=(0, 1, 2), channels=16, num_classes=K,
+            norm_cfg=dict(type='BN'))
+
+
+def feats():
+    gen = torch.Generator().manual_seed(0)
+    return [torch.randn(2, c, 6, 6, generator=gen) for c in (8, 16, 32)]
+
+
+def test_attention_as_the_paper_and_as_mmseg():
+    torch.manual_seed(0)
+    paper = MODELS.build(HEAD)
+    ours = MODELS.build(dict(HEAD, attention='mmseg'))
+    ours.load_state_dict(paper.state_dict())
+    paper.eval()
+    ours.eval()
+    x = torch.randn(2, 16, 6, 6)
+    encoded, y = paper.enc_module(x)
+    gamma = paper.enc_module.fc(encoded)[:, :, None, None]
+    torch.testing.assert_close(y, x * gamma)  # Y = X * gamma
+    _, y_mmseg = ours.enc_module(x)
+    torch.testing.assert_close(y_mmseg, F.relu(x + x * gamma))
+    assert not torch.allclose(y, y_mmseg)
+
+
+def test_mmseg_checkpoints_load_and_match_with_mmseg_attention():
+    torch.manual_seed(0)
+    theirs = MODELS.build(dict(HEAD, type='EncHead'))
+    ours = MODELS.build(dict(HEAD, attention='mmseg'))
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    theirs.eval()
+    ours.eval()
+    with torch.no_grad():
+        for a, b in zip(theirs(feats()), ours(feats())):
+            torch.testing.assert_close(a, b)
+
+
+def test_zero_codewords_is_global_average_pooling():
+    head = MODELS.build(dict(HEAD, num_codes=0))
+    head.eval()
+    module = head.enc_module
+    assert module.encoding is None
+    assert not any('encoding.0' in k for k in head.state_dict())
+    x = torch.randn(2, 16, 6, 6)
+    encoded, _ = module(x)
+    torch.testing.assert_close(encoded,
+                               module.encoding_project(x).mean((2, 3)))
+    seg, presence = head(feats())
+    assert seg.shape == (2, K, 6, 6) and presence.shape == (2, K)
+
+
+def test_losses_include_the_se_loss_on_label_maps():
+    head = MODELS.build(HEAD)
+    batch = []
+    for i in range(2):
+        sample = SegDataSample()
+        label = torch.full((1, 12, 12), 255)
+        label[:, :4] = i + 1
+        sample.gt_sem_seg = PixelData(data=label)
+        batch.append(sample)
+    seg, presence = head(feats())
+    losses = head.loss_by_feat((seg, presence), batch)
+    assert {'loss_ce', 'loss_se', 'acc_seg'} <= set(losses)
+    labels = torch.cat([s.gt_sem_seg.data for s in batch])
+    expected = 0.2 * F.binary_cross_entropy_with_logits(
+        presence, presence_targets(labels, K))
+    torch.testing.assert_close(losses['loss_se'], expected)
+
+
+def test_bad_configuration_is_refused():
+    with pytest.raises(ValueError, match="attention must be one of"):
+        MODELS.build(dict(HEAD, attention='residual'))
+    with pytest.raises(ValueError, match='num_codes must be >= 0'):
+        MODELS.build(dict(HEAD, num_codes=-1))
+    with pytest.raises(ValueError, match='SemanticEncodingLoss'):
+        MODELS.build(dict(HEAD, loss_se_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
