@@ -1,0 +1,48 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import pytest
+import torch
+from mmseg.registry import MODELS
+from torch import nn
+
+import mmseg_ctx  # noqa: F401
+
+HEAD = dict(type='PyramidPoolingHead', in_channels=32, channels=8,
+            num_classes=3, norm_cfg=dict(type='BN'))
+
+
+@pytest.mark.parametrize('bins', [(1, ), (1, 2, 3, 6)])
+@pytest.mark.parametrize('pool_type', ['avg', 'max'])
+@pytest.mark.parametrize('reduction', [True, False])
+def test_table1_variants(bins, pool_type, reduction):
+    head = MODELS.build(dict(HEAD, pool_scales=bins, pool_type=pool_type,
+                             reduction=reduction))
+    head.eval()
+    pool = nn.AdaptiveAvgPool2d if pool_type == 'avg' else \
+        nn.AdaptiveMaxPool2d
+    level_channels = 32 // len(bins) if reduction else 32
+    assert len(head.psp_modules) == len(bins)
+    for level, scale in zip(head.psp_modules, bins):
+        assert type(level[0]) is pool and level[0].output_size == scale
+        if reduction:  # 1x1 conv to 1/N of the channels
+            assert level[1].conv.kernel_size == (1, 1)
+            assert level[1].conv.out_channels == level_channels
+        else:
+            assert isinstance(level[1], nn.Identity)
+    assert head.bottleneck.conv.in_channels == 32 + len(bins) * \
+        level_channels
+    x = torch.randn(2, 32, 9, 11)
+    levels = head.psp_modules(x)
+    assert [o.shape for o in levels] == [(2, level_channels, 9, 11)] * len(
+        bins)
+    if pool_type == 'max' and not reduction and bins == (1, ):
+        # the global level is the channel-wise maximum, everywhere
+        torch.testing.assert_close(levels[0][:, :, 4, 5],
+                                   x.amax(dim=(2, 3)))
+    assert head([x]).shape == (2, 3, 9, 11)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match='pool_type must be one of'):
+        MODELS.build(dict(HEAD, pool_type='median'))
+    with pytest.raises(ValueError, match='at least one level'):
+        MODELS.build(dict(HEAD, pool_scales=()))
