@@ -48,6 +48,13 @@ def test_config_builds(path):
         assert osp.basename(head.basis_file).endswith(
             f'_r{head.ratio}_c{head.basis_channels}.pth')
         head.basis_file = None  # computed by the basis tool, not here
+    if cfg.model.decode_head.get('type') == 'PyramidPoolingHead':
+        # pspnet-{b1|b1236}-{avg|max}[-dr]: the Table 1 row in the name
+        _, bins, pool, *dr = method.split('-')
+        head = cfg.model.decode_head
+        assert tuple(head.pool_scales) == {'b1': (1, ),
+                                           'b1236': (1, 2, 3, 6)}[bins]
+        assert head.pool_type == pool and head.reduction == (dr == ['dr'])
     model = MODELS.build(cfg.model)
     if cfg.model.decode_head.get('type') == 'DUpsamplingHead':
         # channel counts and indices only meet at the first forward
