@@ -55,6 +55,17 @@ def test_config_builds(path):
         assert tuple(head.pool_scales) == {'b1': (1, ),
                                            'b1236': (1, 2, 3, 6)}[bins]
         assert head.pool_type == pool and head.reduction == (dr == ['dr'])
+    if cfg.model.decode_head.get('type') == 'ContextEncodingHead':
+        # the paper's attention and recipe; stage-3 SE module in -se3
+        assert cfg.model.decode_head.attention == 'paper'
+        aux = cfg.model.auxiliary_head.type
+        assert aux == ('EncSEHead' if method == 'encnet-se3' else 'FCNHead')
+        optimizer = cfg.optim_wrapper.optimizer
+        assert optimizer.lr == (0.01 if 'ade20k' in data else 0.001)
+        assert optimizer.weight_decay == 1e-4
+        epochs, images = (120, 20210) if 'ade20k' in data else (
+            50, {'voc12aug': 10582, 'pascal': 4998}[data.split('-')[0]])
+        assert cfg.train_cfg.max_iters == math.ceil(epochs * images / 16)
     model = MODELS.build(cfg.model)
     if cfg.model.decode_head.get('type') == 'DUpsamplingHead':
         # channel counts and indices only meet at the first forward
@@ -66,6 +77,12 @@ def test_config_builds(path):
             aux = model.auxiliary_head(feats)  # on layer3 (b3u6c3)
         assert logits.shape == (1, head.num_classes, 64, 96)
         assert aux.shape[:2] == (1, head.num_classes)
+    if cfg.model.get('auxiliary_head', {}).get('type') == 'EncSEHead':
+        model.eval()
+        with torch.no_grad():
+            feats = model.extract_feat(torch.randn(1, 3, 64, 64))
+            presence = model.auxiliary_head(feats)
+        assert presence.shape == (1, model.decode_head.num_classes)
     dataset = cfg.train_dataloader.dataset
     if dataset.type == 'ConcatDataset':  # e.g. VOC aug
         dataset = dataset.datasets[0]

@@ -1,0 +1,27 @@
+# EncNet (Zhang et al., CVPR 2018) R-50-D8 on ADE20K with the paper's recipe:
+# the Context Encoding Module with the paper's attention (Y = X * gamma) and
+# SE-loss (weight 0.2) on the last stage, mmseg's FCN auxiliary head on stage
+# 3; SGD lr 0.01, momentum 0.9, weight decay 1e-4, poly 0.9, batch 16, 120
+# epochs = 120 x 20,210 / 16 = 151,575 iterations
+_base_ = 'mmseg::encnet/encnet_r50-d8_4xb4-160k_ade20k-512x512.py'
+custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+model = dict(
+    decode_head=dict(
+        type='ContextEncodingHead',
+        attention='paper',
+        num_classes=150,
+        loss_se_decode=dict(
+            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)))
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=1e-4 * 0.01,
+        power=0.9,
+        begin=0,
+        end=151575,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=151575, val_interval=15157)
+default_hooks = dict(checkpoint=dict(interval=15157))

@@ -1,0 +1,27 @@
+# EncNet (Zhang et al., CVPR 2018) R-50-D8 on PASCAL VOC 2012 aug with the
+# paper's recipe: the Context Encoding Module with the paper's attention (Y = X
+# * gamma) and SE-loss (weight 0.2) on the last stage, mmseg's FCN auxiliary
+# head on stage 3; SGD lr 0.001, momentum 0.9, weight decay 1e-4, poly 0.9,
+# batch 16, 50 epochs = 50 x 10,582 / 16 = 33,069 iterations
+_base_ = 'mmseg::encnet/encnet_r50-d8_4xb4-40k_voc12aug-512x512.py'
+custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+model = dict(
+    decode_head=dict(
+        type='ContextEncodingHead',
+        attention='paper',
+        num_classes=21,
+        loss_se_decode=dict(
+            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)))
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=1e-4 * 0.001,
+        power=0.9,
+        begin=0,
+        end=33069,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=33069, val_interval=3306)
+default_hooks = dict(checkpoint=dict(interval=3306))
