@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Helpers for the tests: a tiny ContextShapes and a tiny config to train on
 it, and the environment to run the tools in."""
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -136,3 +137,22 @@ def register_test_hooks() -> None:
 
 
 register_test_hooks()
+
+
+def load_script(*parts: str):
+    """A script of ``tools/`` (not a package) imported as a module."""
+    path = osp.join(ROOT, *parts)
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_script(*args: str) -> str:
+    """Run ``python ARGS`` from the repository root; its stdout, once it
+    has succeeded."""
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=tool_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return proc.stdout

@@ -11,6 +11,7 @@ from .dupsampling_basis import (bilinear_restore, compute_label_basis,
 from .label_basis import LabelBasisEstimator
 from .memory_features import (cosine_cluster_center, mcibi_head,
                               pixel_representations)
+from .reporting import write_markdown
 
 __all__ = [
     'LabelBasisEstimator', 'add_runner_args', 'bilinear_restore',
@@ -19,5 +20,5 @@ __all__ = [
     'load_folded_model', 'load_from_local', 'load_label_basis',
     'load_runner_config', 'mcibi_head', 'parse_runner_args',
     'pixel_representations', 'release_distributed', 'save_label_basis',
-    'sdpa_flop_jit', 'setup_cpu_distributed', 'upper_bound'
+    'sdpa_flop_jit', 'setup_cpu_distributed', 'upper_bound', 'write_markdown'
 ]

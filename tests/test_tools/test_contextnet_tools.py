@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from helpers import ROOT, tool_env, write_tiny_config
+from helpers import ROOT, run_script, tool_env, write_tiny_config
 from mmseg.apis import init_model
 
 from mmseg_ctx.utils import count_batch_norms, load_folded_model
@@ -16,19 +16,12 @@ CN14_DEMO = osp.join(ROOT, 'configs', 'contextnet',
                      'contextnet_cn14_1xb8-300it_context-shapes-128x128.py')
 
 
-def run(*args):
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=tool_env(),
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return proc.stdout
-
-
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory, tiny_data):
     tmp = tmp_path_factory.mktemp('contextnet')
     config = write_tiny_config(str(tmp / 'tiny_cn14.py'), tiny_data,
                                base=CN14_DEMO)
-    out = run('tools/train.py', config, '--work-dir', str(tmp / 'work'))
+    out = run_script('tools/train.py', config, '--work-dir', str(tmp / 'work'))
     assert 'Iter(train) [4/4]' in out and 'mIoU' in out
     return tmp, config, str(tmp / 'work' / 'iter_4.pth')
 
@@ -36,8 +29,8 @@ def trained(tmp_path_factory, tiny_data):
 def test_folded_model_gives_the_same_logits(trained):
     tmp, config, checkpoint = trained
     out = str(tmp / 'folded.pth')
-    log = run('tools/deploy/fuse_bn.py', config, checkpoint, '--out', out,
-              '--shape', '96', '160')
+    log = run_script('tools/deploy/fuse_bn.py', config, checkpoint, '--out',
+                     out, '--shape', '96', '160')
     assert 'saved to' in log
     model = init_model(config, checkpoint, device='cpu')
     model.eval()

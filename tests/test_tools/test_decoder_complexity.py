@@ -1,22 +1,15 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """decoder_complexity.py: decoder FLOPs of DUpsampling vs DeepLabV3+."""
 import argparse
-import importlib.util
-import os.path as osp
 import subprocess
 import sys
 
 import torch
-from helpers import ROOT, tool_env
+from helpers import ROOT, load_script, tool_env
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'decoder_complexity',
-        osp.join(ROOT, 'tools', 'analysis_tools', 'decoder_complexity.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis_tools', 'decoder_complexity.py')
 
 
 def test_decoder_excludes_the_shared_aspp():

@@ -1,13 +1,12 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The pieces of ``make demo``, on a tiny config: train with the stock
 Runner, read back IoUMetric's numbers, draw predictions, write the table."""
-import importlib.util
 import os
 import os.path as osp
 
 import cv2
 import numpy as np
-from helpers import ROOT, write_tiny_config
+from helpers import ROOT, load_script, write_tiny_config
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
@@ -15,16 +14,8 @@ from mmseg.registry import MODELS
 from mmseg_ctx.datasets import ContextShapesDataset
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'demo', osp.join(ROOT, 'tools', 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_demo_configs_exist():
-    demo = load_demo()
+    demo = load_script('tools', 'demo.py')
     assert list(demo.DEMO_CONFIGS)[:7] == [
         'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI', 'DeepLabV3+',
         'DUpsampling', 'ContextNet'
@@ -34,7 +25,7 @@ def test_demo_configs_exist():
 
 
 def test_inference_params_leave_out_auxiliary_head():
-    demo = load_demo()
+    demo = load_script('tools', 'demo.py')
     init_default_scope('mmseg')
     model = MODELS.build(
         Config.fromfile(osp.join(ROOT, demo.DEMO_CONFIGS['FCN'])).model)
@@ -45,7 +36,7 @@ def test_inference_params_leave_out_auxiliary_head():
 
 
 def test_demo_row_table_and_png(tiny_data, tmp_path):
-    demo = load_demo()
+    demo = load_script('tools', 'demo.py')
     configs = {
         name: write_tiny_config(
             str(tmp_path / f'{name}.py'), tiny_data,
@@ -83,7 +74,7 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
 def test_run_demo_generates_data_and_writes_outputs(tmp_path):
     """The whole of ``make demo`` on one tiny config, data generation
     included (the default size, which takes a few seconds)."""
-    demo = load_demo()
+    demo = load_script('tools', 'demo.py')
     data_root = str(tmp_path / 'context_shapes')
     config = write_tiny_config(str(tmp_path / 'fcn.py'), data_root, iters=2)
     work_dir = str(tmp_path / 'demo')

@@ -1,21 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """encoding_complexity.py: the extra of EncNet over the FCN."""
 import argparse
-import importlib.util
-import os.path as osp
 import subprocess
 import sys
 
-from helpers import ROOT, tool_env
+from helpers import ROOT, load_script, tool_env
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'encoding_complexity',
-        osp.join(ROOT, 'tools', 'analysis_tools', 'encoding_complexity.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis_tools', 'encoding_complexity.py')
 
 
 def test_the_extra_is_the_context_encoding_module():

@@ -1,23 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """init_memory.py and visualize_memory.py on a tiny trained FCN+MCIBI."""
 import os.path as osp
-import subprocess
-import sys
 
 import cv2
 import pytest
 import torch
-from helpers import ROOT, tool_env, write_tiny_config
+from helpers import ROOT, run_script, write_tiny_config
 
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
                      'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=tool_env(),
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return proc.stdout
 
 
 @pytest.fixture(scope='module')
@@ -25,15 +16,15 @@ def trained(tmp_path_factory, tiny_data):
     tmp = tmp_path_factory.mktemp('mcibi_tools')
     config = write_tiny_config(str(tmp / 'tiny.py'), tiny_data,
                                base=MCIBI_FCN)
-    run('tools/train.py', config, '--work-dir', str(tmp / 'work'))
+    run_script('tools/train.py', config, '--work-dir', str(tmp / 'work'))
     return tmp, config, str(tmp / 'work' / 'iter_4.pth')
 
 
 def test_init_memory_by_clustering_and_load_it(trained):
     tmp, config, checkpoint = trained
     out = str(tmp / 'init.pth')
-    run('tools/analysis_tools/init_memory.py', config, checkpoint, '--out',
-        out, '--num-images', '6')
+    run_script('tools/analysis_tools/init_memory.py', config, checkpoint,
+               '--out', out, '--num-images', '6')
     state = torch.load(out, weights_only=False)['state_dict']
     before = torch.load(checkpoint, weights_only=False)['state_dict']
     # the memory only, as Table 2 starts a training from it
@@ -45,8 +36,9 @@ def test_init_memory_by_clustering_and_load_it(trained):
     assert seen.sum() >= 3
     assert not torch.equal(memory[seen],
                            before['decode_head.memory.memory'][seen])
-    run('tools/analysis_tools/init_memory.py', config, checkpoint, '--out',
-        str(tmp / 'full.pth'), '--num-images', '6', '--with-weights')
+    run_script('tools/analysis_tools/init_memory.py', config, checkpoint,
+               '--out', str(tmp / 'full.pth'), '--num-images', '6',
+               '--with-weights')
     full = torch.load(str(tmp / 'full.pth'), weights_only=False)['state_dict']
     key = 'decode_head.bottleneck.conv.weight'
     assert torch.equal(full[key], before[key])
@@ -60,7 +52,7 @@ def test_init_memory_by_clustering_and_load_it(trained):
         'allow_failed_imports=False)\n'
         "custom_hooks = [dict(type='MCIBIMemoryHook'), dict(type="
         f"'DumpMemoryHook', out_dir={str(tmp)!r})]\n")
-    run('tools/train.py', str(from_init), '--work-dir',
+    run_script('tools/train.py', str(from_init), '--work-dir',
         str(tmp / 'from_init'), '--cfg-options', 'train_cfg.max_iters=1')
     start = torch.load(str(tmp / 'memory_rank0_start0.pth'))
     assert torch.equal(start['memory'], memory)
@@ -71,7 +63,7 @@ def test_init_memory_by_clustering_and_load_it(trained):
 def test_visualize_memory(trained, method):
     tmp, config, checkpoint = trained
     out = str(tmp / f'memory_{method}.png')
-    stdout = run('tools/analysis_tools/visualize_memory.py', config,
+    stdout = run_script('tools/analysis_tools/visualize_memory.py', config,
                  checkpoint, '--out', out, '--num-images', '3', '--method',
                  method)
     assert 'memory slots drawn' in stdout

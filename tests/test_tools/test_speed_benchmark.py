@@ -1,21 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """speed_benchmark.py: the table's structure, never its times."""
 import argparse
-import importlib.util
-import os.path as osp
 import subprocess
 import sys
 
-from helpers import ROOT, tool_env
+from helpers import ROOT, load_script, tool_env
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'speed_benchmark',
-        osp.join(ROOT, 'tools', 'analysis_tools', 'speed_benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis_tools', 'speed_benchmark.py')
 
 
 def test_table_on_cpu(tmp_path):

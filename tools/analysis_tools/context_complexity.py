@@ -16,7 +16,6 @@ Example::
     python tools/analysis_tools/context_complexity.py --size 32  # quicker
 """
 import argparse
-import os.path as osp
 import statistics
 import time
 from typing import Dict
@@ -25,12 +24,11 @@ import torch
 from mmengine.analysis import parameter_count
 from mmengine.device import get_device
 from mmengine.registry import init_default_scope
-from mmengine.utils import mkdir_or_exist
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers MCIBIHead
 from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer
+from mmseg_ctx.utils import flop_analyzer, write_markdown
 
 #: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
 #: 1 x 2048 x 128 x 128
@@ -145,10 +143,7 @@ def main() -> None:
         rows[name] = measure(module.to(device), x, args.repeats)
         print(f'{name}: {rows[name]}', flush=True)
     table = markdown(rows, args.size, args.channels, device)
-    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-    with open(args.out, 'w', encoding='utf-8') as f:
-        f.write(table)
-    print('\n' + table)
+    write_markdown(table, args.out)
 
 
 if __name__ == '__main__':

@@ -18,17 +18,15 @@ Example::
     python tools/analysis_tools/decoder_complexity.py
 """
 import argparse
-import os.path as osp
 from typing import Dict, List, Tuple
 
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.utils import mkdir_or_exist
 from torch import Tensor, nn
 
 import mmseg_ctx  # noqa: F401  registers DUpsamplingHead
 from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer
+from mmseg_ctx.utils import flop_analyzer, write_markdown
 
 #: backbone outputs of ResNetV1cWithStem by the paper's names
 LEVELS = {'conv1_3': 0, 'b1u2c3': 1, 'b3u6c3': 3}
@@ -147,10 +145,7 @@ def markdown_table(flops: Dict[str, int], args: argparse.Namespace) -> str:
 def main() -> None:
     args = parse_args()
     table = markdown_table(measure(args), args)
-    print(table)
-    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-    with open(args.out, 'w', encoding='utf-8') as f:
-        f.write(table)
+    write_markdown(table, args.out)
 
 
 if __name__ == '__main__':

@@ -19,17 +19,15 @@ Example::
     python tools/analysis_tools/encoding_complexity.py
 """
 import argparse
-import os.path as osp
 from typing import Dict
 
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.utils import mkdir_or_exist
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextEncodingHead, EncSEHead
 from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer
+from mmseg_ctx.utils import flop_analyzer, write_markdown
 
 CHANNELS, CODES = 512, 32
 
@@ -141,10 +139,7 @@ def markdown_table(counts: Dict[str, int], args: argparse.Namespace) -> str:
 def main() -> None:
     args = parse_args()
     table = markdown_table(measure(args), args)
-    print(table)
-    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-    with open(args.out, 'w', encoding='utf-8') as f:
-        f.write(table)
+    write_markdown(table, args.out)
 
 
 if __name__ == '__main__':

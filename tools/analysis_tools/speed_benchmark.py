@@ -27,17 +27,16 @@ import os.path as osp
 import platform
 import statistics
 import time
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.utils import mkdir_or_exist
 from mmseg.apis import init_model
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
-from mmseg_ctx.utils import fold_batch_norm
+from mmseg_ctx.utils import fold_batch_norm, write_markdown
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
@@ -211,10 +210,7 @@ def main() -> None:
     args = parse_args()
     device = args.device or get_device()
     table = markdown_table(measure(args, device), device_name(device), args)
-    print(table)
-    mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-    with open(args.out, 'w', encoding='utf-8') as f:
-        f.write(table)
+    write_markdown(table, args.out)
 
 
 if __name__ == '__main__':

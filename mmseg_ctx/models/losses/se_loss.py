@@ -4,6 +4,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+from ..utils.labels import check_label_range
+
 
 def presence_targets(seg_label: Tensor, num_classes: int,
                      ignore_index: int = 255) -> Tensor:
@@ -11,12 +13,7 @@ def presence_targets(seg_label: Tensor, num_classes: int,
     labels -> B x K in {0, 1}; ``ignore_index`` is no class, and any other
     label outside ``[0, K)`` is refused with its value."""
     labels = seg_label.long().flatten(1)
-    bad = (labels != ignore_index) & ((labels < 0) |
-                                      (labels >= num_classes))
-    if bad.any():
-        raise ValueError(f'label {labels[bad][0].item()} is outside '
-                         f'[0, {num_classes}) and is not '
-                         f'ignore_index={ignore_index}')
+    check_label_range(labels, num_classes, ignore_index)
     observed = labels != ignore_index
     targets = torch.zeros(labels.shape[0], num_classes + 1,
                           device=labels.device)

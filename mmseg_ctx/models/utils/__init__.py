@@ -3,10 +3,11 @@ from .dupsampling import DUpsampling, label_patches, patch_codes
 from .feature_memory import FeatureMemory, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
+from .labels import check_label_range
 from .sdpa_attention import SDPASelfAttentionBlock
 
 __all__ = [
     'ASPPContext', 'DUpsampling', 'FeatureMemory', 'OCRContext',
     'PPMContext', 'SDPASelfAttentionBlock', 'build_image_context',
-    'label_patches', 'memory_momentum', 'patch_codes'
+    'check_label_range', 'label_patches', 'memory_momentum', 'patch_codes'
 ]

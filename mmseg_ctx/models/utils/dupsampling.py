@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .labels import check_label_range
+
 
 def patch_codes(labels: Tensor,
                 ratio: int,
@@ -32,12 +34,7 @@ def patch_codes(labels: Tensor,
         raise ValueError('labels must be B x H x W, got shape '
                          f'{tuple(labels.shape)}')
     labels = labels.long()
-    bad = (labels != ignore_index) & ((labels < 0) |
-                                      (labels >= num_classes))
-    if bad.any():
-        raise ValueError(f'label {labels[bad][0].item()} is outside '
-                         f'[0, {num_classes}) and is not '
-                         f'ignore_index={ignore_index}')
+    check_label_range(labels, num_classes, ignore_index)
     height, width = labels.shape[1:]
     labels = F.pad(labels, (0, -width % ratio, 0, -height % ratio),
                    value=ignore_index)
