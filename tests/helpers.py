@@ -74,6 +74,11 @@ def write_tiny_config(path: str, data_root: str, base: str = FCN_DEMO,
         text = ('backbone=dict(widen_factor=0.25),\n'
                 '    decode_head=dict(in_channels=32, channels=32),\n'
                 '    auxiliary_head=dict(in_channels=32, channels=32)')
+    elif model.decode_head.type == 'ContextEncodingHead':  # EncNet
+        text = ('backbone=dict(stem_channels=8, base_channels=8),\n'
+                '    decode_head=dict(in_channels=[16, 32, 64], '
+                'channels=16),\n'
+                '    auxiliary_head=dict(in_channels=32, channels=8)')
     else:  # a ResNet of width 8
         head = {
             # DeepLabV3+: layer1 (8 channels)

@@ -50,6 +50,8 @@ DEMO_CONFIGS = {
     'dupsampling_r18s-d8_1xb8-300it_context-shapes-128x128.py',
     'ContextNet':
     'configs/contextnet/contextnet_cn14_1xb8-300it_context-shapes-128x128.py',
+    'EncNet':
+    'configs/encnet/encnet-se3_r18s-d8_1xb8-300it_context-shapes-128x128.py',
 }
 DATA_ROOT = 'data/context_shapes'
 

@@ -16,9 +16,9 @@ from mmseg_ctx.datasets import ContextShapesDataset
 
 def test_demo_configs_exist():
     demo = load_script('tools', 'demo.py')
-    assert list(demo.DEMO_CONFIGS)[:7] == [
+    assert list(demo.DEMO_CONFIGS)[:8] == [
         'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI', 'DeepLabV3+',
-        'DUpsampling', 'ContextNet'
+        'DUpsampling', 'ContextNet', 'EncNet'
     ]
     for path in demo.DEMO_CONFIGS.values():
         assert osp.isfile(osp.join(ROOT, path)), path

@@ -1,0 +1,35 @@
+# EncNet on ContextShapes for CPU demos, as the paper builds it: the
+# Context Encoding Module (paper attention, SE-loss) on the last stage and
+# the second one on stage 3 (SE-loss only), on the demos' half-width
+# ResNet-18-D8 from scratch, 300 iterations
+_base_ = [
+    'mmseg::_base_/models/encnet_r50-d8.py',
+    '../_base_/datasets/context_shapes.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/schedule_300it.py',
+]
+custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+crop_size = (128, 128)
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    pretrained=None,
+    backbone=dict(depth=18, stem_channels=32, base_channels=32),
+    decode_head=dict(
+        type='ContextEncodingHead',
+        attention='paper',
+        in_channels=[64, 128, 256],
+        channels=128,
+        num_classes=9,
+        loss_se_decode=dict(
+            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)),
+    auxiliary_head=dict(
+        _delete_=True,
+        type='EncSEHead',
+        in_channels=128,
+        in_index=2,
+        channels=64,
+        num_codes=32,
+        num_classes=9,
+        norm_cfg=norm_cfg,
+        loss_decode=dict(type='SemanticEncodingLoss', loss_weight=0.2)))
