@@ -90,3 +90,45 @@ def test_config_builds(path):
         dataset = dataset.datasets[0]
     dataset = DATASETS.get(dataset.type)
     assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])
+
+
+ENCNET_PAPER = [p for p in CONFIGS if osp.basename(p).startswith('encnet')
+                and 'context-shapes' not in p]
+
+
+@pytest.mark.parametrize(
+    'path', ENCNET_PAPER, ids=[osp.basename(p) for p in ENCNET_PAPER])
+def test_encnet_paper_augmentation(path):
+    """Flip, scale 0.5-2, then a rotation within +-10 degrees before the crop
+    (Sec. 4.1), in every training data set of the config; the transforms
+    run on a synthetic image and the rotation pads the labels with ignore."""
+    import numpy as np
+    from mmseg.registry import TRANSFORMS
+    cfg = Config.fromfile(path)
+    dataset = cfg.train_dataloader.dataset
+    datasets = dataset.datasets if dataset.type == 'ConcatDataset' else [
+        dataset
+    ]
+    init_default_scope('mmseg')
+    for dataset in datasets:
+        steps = [t['type'] for t in dataset.pipeline]
+        rotate = steps.index('RandomRotate')
+        assert steps[rotate - 1] == 'RandomResize'
+        assert steps[rotate + 1] == 'RandomCrop'
+        assert dataset.pipeline[rotate - 1].ratio_range == (0.5, 2.0)
+        assert dataset.pipeline[rotate].prob == 1.0
+        assert dataset.pipeline[rotate].degree == 10
+        assert 'RandomFlip' in steps
+        np.random.seed(0)
+        results = dict(
+            img=np.random.randint(0, 255, (300, 400, 3), np.uint8),
+            gt_seg_map=np.zeros((300, 400), np.uint8),
+            seg_fields=['gt_seg_map'], img_shape=(300, 400),
+            ori_shape=(300, 400), reduce_zero_label=False)
+        rotated = TRANSFORMS.build(dataset.pipeline[rotate])(
+            dict(results, img=results['img'].copy(),
+                 gt_seg_map=results['gt_seg_map'].copy()))
+        assert (rotated['gt_seg_map'] == 255).any()  # corners: ignore
+        for step in dataset.pipeline[rotate - 1:-1]:
+            results = TRANSFORMS.build(step)(results)
+        assert results['img'].shape[:2] == tuple(cfg.crop_size)

@@ -12,6 +12,12 @@ model = dict(
         num_classes=150,
         loss_se_decode=dict(
             _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)))
+# the paper's augmentation: flip, scale 0.5-2, then a rotation by up to 10
+# degrees (mmseg's RandomRotate) before the crop
+train_pipeline = _base_.train_pipeline[:3] + [
+    dict(type='RandomRotate', prob=1.0, degree=10)
+] + _base_.train_pipeline[3:]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [
