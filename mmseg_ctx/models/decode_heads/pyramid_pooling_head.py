@@ -35,6 +35,10 @@ class PyramidPoolingHead(PSPHead):
         if not pool_scales:
             raise ValueError('pool_scales must name at least one level')
         super().__init__(pool_scales=tuple(pool_scales), **kwargs)
+        if reduction and self.in_channels % len(pool_scales):
+            raise ValueError(
+                f'reduction to 1/N of in_channels={self.in_channels} needs '
+                f'N={len(pool_scales)} levels to divide it')
         self.pool_type = pool_type
         self.reduction = reduction
         level_channels = self.in_channels // len(pool_scales)

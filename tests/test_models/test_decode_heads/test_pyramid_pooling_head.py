@@ -46,3 +46,19 @@ def test_bad_arguments():
         MODELS.build(dict(HEAD, pool_type='median'))
     with pytest.raises(ValueError, match='at least one level'):
         MODELS.build(dict(HEAD, pool_scales=()))
+    with pytest.raises(ValueError, match='in_channels=32 needs N=3'):
+        MODELS.build(dict(HEAD, pool_scales=(1, 2, 3)))
+
+
+def test_best_row_is_mmseg_psphead():
+    """B1236+AVE+DR with in_channels / 4 == channels (2048 / 4 = 512 in
+    the R-50 configs) is mmseg's PSPHead: its checkpoints load strictly and
+    give the same logits."""
+    torch.manual_seed(0)
+    ours = MODELS.build(dict(HEAD, pool_scales=(1, 2, 3, 6)))
+    mmseg = MODELS.build(dict(HEAD, type='PSPHead', pool_scales=(1, 2, 3, 6)))
+    ours.load_state_dict(mmseg.state_dict(), strict=True)
+    ours.eval()
+    mmseg.eval()
+    x = torch.randn(2, 32, 9, 11)
+    torch.testing.assert_close(ours([x]), mmseg([x]))
