@@ -88,3 +88,25 @@ def test_bad_configuration_is_refused():
     with pytest.raises(ValueError, match='SemanticEncodingLoss'):
         MODELS.build(dict(HEAD, loss_se_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
+
+
+def test_encoding_runs_in_fp32_under_autocast():
+    """The soft assignment exp(-s_k |x_i - d_k|^2) (eq. 1) sums C squared
+    residuals per pixel and codeword: under autocast it must stay in fp32
+    (the fp32 codewords promote the residuals), and the head's output
+    follows the fp32 one."""
+    torch.manual_seed(0)
+    head = MODELS.build(HEAD)
+    head.eval()
+    seen = {}
+    head.enc_module.encoding[0].register_forward_hook(
+        lambda module, args, out: seen.update(dtype=out.dtype))
+    x = [10 * f for f in feats()]  # large activations
+    with torch.no_grad():
+        reference, _ = head(x)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            logits, presence = head(x)
+    assert seen['dtype'] == torch.float32
+    assert torch.isfinite(logits).all() and torch.isfinite(presence).all()
+    torch.testing.assert_close(logits.float(), reference, rtol=0.1,
+                               atol=0.1 * reference.abs().max().item())
