@@ -11,6 +11,7 @@ from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor, nn
 
 from ..losses import SemanticEncodingLoss
+from ..utils import CheckedInputsMixin
 from .enc_se_head import norm1d_cfg
 
 ATTENTIONS = ('paper', 'mmseg')
@@ -61,7 +62,7 @@ class ContextEncodingModule(nn.Module):
 
 
 @MODELS.register_module()
-class ContextEncodingHead(EncHead):
+class ContextEncodingHead(CheckedInputsMixin, EncHead):
     """mmseg's :class:`EncHead` with the paper's featuremap attention and
     ablations: ``attention='paper'`` (``Y = X * gamma``, the default) or
     ``'mmseg'`` (``relu(X + X * gamma)``, mmseg's), ``num_codes=0`` for
@@ -92,7 +93,11 @@ class ContextEncodingHead(EncHead):
 
     def loss_by_feat(self, seg_logit: Tuple[Tensor, Tensor],
                      batch_data_samples: SampleList, **kwargs) -> dict:
-        """The per-pixel losses, and the SE-loss on the presence logits."""
+        """The per-pixel losses, and the SE-loss on the presence logits
+        when ``use_se_loss`` (the forward then returns both)."""
+        if not self.use_se_loss:
+            return BaseDecodeHead.loss_by_feat(self, seg_logit,
+                                               batch_data_samples)
         seg_logit, presence_logits = seg_logit
         losses = BaseDecodeHead.loss_by_feat(self, seg_logit,
                                              batch_data_samples)

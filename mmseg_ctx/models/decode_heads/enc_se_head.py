@@ -8,6 +8,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor, nn
 
+from ..losses import SemanticEncodingLoss
+from ..utils import CheckedInputsMixin
+
 
 def norm1d_cfg(norm_cfg: ConfigType) -> dict:
     """The 1-d counterpart of a 2-d norm config (BN -> BN1d; SyncBN takes
@@ -23,7 +26,7 @@ def norm1d_cfg(norm_cfg: ConfigType) -> dict:
 
 
 @MODELS.register_module()
-class EncSEHead(BaseDecodeHead):
+class EncSEHead(CheckedInputsMixin, BaseDecodeHead):
     """EncNet's second Context Encoding Module, on stage 3 (Zhang et al.,
     CVPR 2018, Sec. 3.3), used in place of PSPNet's auxiliary FCN head: a
     1x1 conv, mmseg's ``Encoding`` layer (K codewords, eq. 1-2), BN + ReLU
@@ -33,7 +36,10 @@ class EncSEHead(BaseDecodeHead):
 
     Args:
         num_codes (int): K, 32 in the paper.
-        loss_decode (dict | list): the SE-loss, weight 0.2 by default.
+        loss_decode (dict | list): the SE-loss, weight 0.2 by default
+            (:class:`SemanticEncodingLoss`: it takes the label maps).
+        dropout_ratio (float): dropout before the FC; 0 (none) in the
+            paper.
     """
 
     def __init__(self,
@@ -51,6 +57,12 @@ class EncSEHead(BaseDecodeHead):
             **kwargs)
         if num_codes < 1:
             raise ValueError(f'num_codes must be >= 1, got {num_codes}')
+        for loss in self.se_losses:
+            if not isinstance(loss, SemanticEncodingLoss):
+                raise ValueError(
+                    'EncSEHead trains by the SE-loss alone: loss_decode '
+                    'must be SemanticEncodingLoss (it takes the label '
+                    f'maps), got {type(loss).__name__}')
         del self.conv_seg  # no per-pixel classifier
         self.project = ConvModule(
             self.in_channels,
@@ -65,20 +77,28 @@ class EncSEHead(BaseDecodeHead):
             nn.ReLU(inplace=True))
         self.se_layer = nn.Linear(self.channels, self.num_classes)
 
+    @property
+    def se_losses(self) -> List[nn.Module]:
+        """The losses of ``loss_decode``, one or a list."""
+        if isinstance(self.loss_decode, nn.ModuleList):
+            return list(self.loss_decode)
+        return [self.loss_decode]
+
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
         """Presence logits, B x K."""
         x = self.project(self._transform_inputs(inputs))
-        return self.se_layer(self.encoding(x).mean(dim=1))
+        encoded = self.encoding(x).mean(dim=1)
+        if self.dropout is not None:
+            encoded = self.dropout(encoded)
+        return self.se_layer(encoded)
 
     def loss_by_feat(self, presence_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
         seg_label = self._stack_batch_gt(batch_data_samples)
-        losses = self.loss_decode if isinstance(
-            self.loss_decode, nn.ModuleList) else [self.loss_decode]
         return {
             loss.loss_name: loss(
                 presence_logits, seg_label, ignore_index=self.ignore_index)
-            for loss in losses
+            for loss in self.se_losses
         }
 
     def predict(self, inputs: Tuple[Tensor], batch_img_metas: List[dict],

@@ -10,13 +10,14 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..utils import FeatureMemory, SDPASelfAttentionBlock, build_image_context
+from ..utils import (CheckedInputsMixin, FeatureMemory,
+                     SDPASelfAttentionBlock, build_image_context)
 
 FUSIONS = ('concat', 'add', 'weighted_add')
 
 
 @MODELS.register_module()
-class MCIBIHead(BaseDecodeHead):
+class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
     """Mining Contextual Information Beyond Image (Jin et al., ICCV 2021).
 
     On the last backbone stage:
@@ -150,9 +151,6 @@ class MCIBIHead(BaseDecodeHead):
     def _forward_all(self, inputs: List[Tensor]) -> Tuple[Tensor, ...]:
         """Returns R, W (coarse logits) and O (logits), at 1/8."""
         x = self._transform_inputs(inputs)
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f'MCIBIHead expects {self.in_channels} input '
-                             f'channels, got {x.shape[1]}')
         feats = self.bottleneck(x)
         coarse = self.coarse_head(feats)
         # eq. 12: each pixel reads the memory by its class distribution

@@ -7,11 +7,13 @@ from mmseg.models.decode_heads.psp_head import PPM
 from mmseg.registry import MODELS
 from torch import nn
 
+from ..utils import CheckedInputsMixin
+
 POOL_TYPES = ('avg', 'max')
 
 
 @MODELS.register_module()
-class PyramidPoolingHead(PSPHead):
+class PyramidPoolingHead(CheckedInputsMixin, PSPHead):
     """mmseg's :class:`PSPHead` with the pyramid pooling ablation of the
     PSPNet paper (Zhao et al., CVPR 2017, Table 1): each level pools the
     last-stage features to ``b x b`` bins (``pool_scales``, e.g. (1, ) for

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+from .channels import CheckedInputsMixin, check_in_channels
 from .dupsampling import DUpsampling, label_patches, patch_codes
 from .feature_memory import FeatureMemory, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
@@ -7,7 +8,8 @@ from .labels import check_label_range
 from .sdpa_attention import SDPASelfAttentionBlock
 
 __all__ = [
-    'ASPPContext', 'DUpsampling', 'FeatureMemory', 'OCRContext',
-    'PPMContext', 'SDPASelfAttentionBlock', 'build_image_context',
-    'check_label_range', 'label_patches', 'memory_momentum', 'patch_codes'
+    'ASPPContext', 'CheckedInputsMixin', 'DUpsampling', 'FeatureMemory',
+    'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
+    'build_image_context', 'check_in_channels', 'check_label_range',
+    'label_patches', 'memory_momentum', 'patch_codes'
 ]

@@ -62,8 +62,7 @@ def test_zero_codewords_is_global_average_pooling():
     assert seg.shape == (2, K, 6, 6) and presence.shape == (2, K)
 
 
-def test_losses_include_the_se_loss_on_label_maps():
-    head = MODELS.build(HEAD)
+def label_batch():
     batch = []
     for i in range(2):
         sample = SegDataSample()
@@ -71,6 +70,12 @@ def test_losses_include_the_se_loss_on_label_maps():
         label[:, :4] = i + 1
         sample.gt_sem_seg = PixelData(data=label)
         batch.append(sample)
+    return batch
+
+
+def test_losses_include_the_se_loss_on_label_maps():
+    head = MODELS.build(HEAD)
+    batch = label_batch()
     seg, presence = head(feats())
     losses = head.loss_by_feat((seg, presence), batch)
     assert {'loss_ce', 'loss_se', 'acc_seg'} <= set(losses)
@@ -78,6 +83,18 @@ def test_losses_include_the_se_loss_on_label_maps():
     expected = 0.2 * F.binary_cross_entropy_with_logits(
         presence, presence_targets(labels, K))
     torch.testing.assert_close(losses['loss_se'], expected)
+
+
+def test_without_se_loss_only_the_pixel_losses():
+    """FCN + Context Encoding Module without SE-loss (the paper's Table 1
+    "Encoding" row): one output, per-pixel losses only."""
+    head = MODELS.build(dict(HEAD, use_se_loss=False))
+    seg = head(feats())
+    assert isinstance(seg, torch.Tensor) and seg.shape == (2, K, 6, 6)
+    losses = head.loss_by_feat(seg, label_batch())
+    assert set(losses) == {'loss_ce', 'acc_seg'}
+    losses['loss_ce'].backward()
+    assert head.enc_module.encoding[0].codewords.grad.abs().sum() > 0
 
 
 def test_bad_configuration_is_refused():
@@ -88,6 +105,12 @@ def test_bad_configuration_is_refused():
     with pytest.raises(ValueError, match='SemanticEncodingLoss'):
         MODELS.build(dict(HEAD, loss_se_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
+    wrong = feats()
+    wrong[1] = torch.randn(2, 12, 6, 6)
+    with pytest.raises(ValueError, match=r'in_channels=\[8, 16, 32\] at '
+                       r'in_index=\(0, 1, 2\), but the backbone gives '
+                       r'\[8, 12, 32\]'):
+        MODELS.build(HEAD)(wrong)
 
 
 def test_encoding_runs_in_fp32_under_autocast():

@@ -3,23 +3,25 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_ctx  # noqa: F401
+from mmseg_ctx.models.losses import presence_targets
 
 K = 5
 AUX = dict(type='EncSEHead', in_channels=32, in_index=2, channels=16,
            num_classes=K, norm_cfg=dict(type='BN'))
 
 
-def samples(num=2, size=32):
+def samples(num=2, size=32, ignore=255):
     out = []
     for i in range(num):
         sample = SegDataSample()
-        label = torch.full((1, size, size), 255)
+        label = torch.full((1, size, size), ignore)
         label[:, :8] = i  # class i present, with ignored pixels
         sample.gt_sem_seg = PixelData(data=label)
         sample.set_metainfo(dict(img_shape=(size, size),
@@ -58,6 +60,38 @@ def test_a_loss_only_from_class_presence():
         head.predict(feats, [], {})
     with pytest.raises(ValueError, match='num_codes must be >= 1'):
         MODELS.build(dict(AUX, num_codes=0))
+    with pytest.raises(ValueError, match='must be SemanticEncodingLoss'):
+        MODELS.build(dict(AUX, loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
+    with pytest.raises(ValueError, match='in_channels=32 at in_index=2, '
+                       'but the backbone gives 16 channels'):
+        head([torch.randn(2, c, 4, 4) for c in (8, 16, 16)])
+
+
+def test_loss_is_the_se_loss_on_the_label_maps():
+    """0.2 x BCE against the classes present; the head's ignore_index (here
+    not 255) is no class."""
+    head = MODELS.build(dict(AUX, ignore_index=250))
+    feats = [torch.randn(2, c, 4, 4) for c in (8, 16, 32)]
+    logits = head(feats)
+    batch = samples(ignore=250)
+    losses = head.loss_by_feat(logits, batch)
+    labels = torch.cat([s.gt_sem_seg.data for s in batch])
+    targets = presence_targets(labels, K, ignore_index=250)
+    assert targets.tolist() == [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+    torch.testing.assert_close(
+        losses['loss_se'],
+        0.2 * F.binary_cross_entropy_with_logits(logits, targets))
+
+
+def test_dropout_before_the_fc():
+    head = MODELS.build(dict(AUX, dropout_ratio=0.5))
+    feats = [torch.randn(2, c, 4, 4) for c in (8, 16, 32)]
+    torch.manual_seed(0)
+    assert not torch.equal(head(feats), head(feats))  # training: dropped
+    head.eval()
+    assert torch.equal(head(feats), head(feats))
+    assert MODELS.build(AUX).dropout is None  # none by default (paper)
 
 
 def test_as_auxiliary_head_it_trains_and_leaves_inference_alone():

@@ -126,7 +126,9 @@ def test_bad_configuration_is_refused():
         build_head(num_classes=2, out_channels=1, threshold=0.3,
                    loss_decode=dict(type='CrossEntropyLoss',
                                     use_sigmoid=True))
-    with pytest.raises(ValueError, match='expects 32 input channels, got 8'):
+    with pytest.raises(ValueError, match='MCIBIHead was built for '
+                       'in_channels=32 at in_index=0, but the backbone '
+                       'gives 8 channels'):
         build_head().forward([torch.randn(1, 8, 4, 4)])
 
 

@@ -48,6 +48,12 @@ def test_bad_arguments():
         MODELS.build(dict(HEAD, pool_scales=()))
     with pytest.raises(ValueError, match='in_channels=32 needs N=3'):
         MODELS.build(dict(HEAD, pool_scales=(1, 2, 3)))
+    # without DR a wrong input would fail in the bottleneck, with its sizes
+    head = MODELS.build(dict(HEAD, reduction=False))
+    with pytest.raises(ValueError, match='PyramidPoolingHead was built for '
+                       'in_channels=32 at in_index=-1, but the backbone '
+                       'gives 64 channels'):
+        head([torch.randn(2, 64, 6, 6)])
 
 
 def test_best_row_is_mmseg_psphead():

@@ -1,0 +1,31 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+from typing import List, Sequence
+
+from torch import Tensor
+
+
+def check_in_channels(head, inputs: Sequence[Tensor]) -> None:
+    """Refuse, with both values, backbone outputs whose channels are not
+    the ``in_channels`` a decode head was built for (at its ``in_index``);
+    a conv would otherwise fail later with the shapes of its weights."""
+    multiple = isinstance(head.in_index, (list, tuple))
+    index = list(head.in_index) if multiple else [head.in_index]
+    got = [inputs[i].shape[1] for i in index]
+    if head.input_transform == 'resize_concat':
+        got = [sum(got)]
+    expected = head.in_channels
+    if list(expected if isinstance(expected, (list, tuple)) else
+            [expected]) != got:
+        raise ValueError(
+            f'{type(head).__name__} was built for in_channels={expected} '
+            f'at in_index={head.in_index}, but the backbone gives '
+            f'{got if multiple else got[0]} channels there')
+
+
+class CheckedInputsMixin:
+    """For :class:`BaseDecodeHead` subclasses (put it first among the
+    bases): ``_transform_inputs`` checks the input channels first."""
+
+    def _transform_inputs(self, inputs: List[Tensor]):
+        check_in_channels(self, inputs)
+        return super()._transform_inputs(inputs)
