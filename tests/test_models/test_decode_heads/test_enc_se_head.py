@@ -4,7 +4,9 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
+from helpers import ROOT, write_tiny_config
+from mmengine.config import Config, ConfigDict
+from mmengine.runner import Runner
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -111,3 +113,26 @@ def test_as_auxiliary_head_it_trains_and_leaves_inference_alone():
         b = without.predict(images, copy.deepcopy(samples()))
     for x, y in zip(a, b):
         torch.testing.assert_close(x.seg_logits.data, y.seg_logits.data)
+
+
+def test_encnet_trains_on_context_shapes(tiny_data, tmp_path):
+    """A few iterations of the demo's EncNet (both Context Encoding Modules)
+    with the stock Runner: both SE-losses are logged and the stage-3
+    module's codewords learn."""
+    config = write_tiny_config(
+        str(tmp_path / 'encnet.py'), tiny_data,
+        base=f'{ROOT}/configs/encnet/'
+        'encnet-se3_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+        iters=3)
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    runner = Runner.from_cfg(cfg)
+    codewords = runner.model.auxiliary_head.encoding[0].codewords.clone()
+    runner.train()
+    assert runner.iter == 3
+    for key in ('decode.loss_ce', 'decode.loss_se', 'aux.loss_se'):
+        value = runner.message_hub.get_scalar(f'train/{key}').current()
+        assert 0 < value < float('inf'), key
+    assert not torch.equal(
+        runner.model.auxiliary_head.encoding[0].codewords, codewords)
