@@ -33,8 +33,19 @@ def test_table_from_the_command_line(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = out.read_text().splitlines()
     assert lines[0].startswith('| model / part | multiply-adds (G)')
-    assert lines[2].startswith('| FCN (dilated ResNet-18') and \
-        lines[2].endswith('| 100% | |')
-    assert lines[4].startswith('| extra of EncNet |')
-    assert lines[4].endswith('| "around 3%-5%" |')
+    assert lines[0].endswith('| share of the FCN head | paper |')
+    assert lines[2].startswith('| FCN (dilated ResNet-18')
+    assert lines[2].split('|')[3].strip() == '100.00%'
+    assert lines[3].startswith('| FCN head (3x3 conv to 512, classifier)')
+    assert lines[3].split('|')[4].strip() == '100.00%'
+    assert lines[5].startswith('| extra of EncNet |')
+    assert lines[5].endswith('| "around 3%-5%" |')
+    # the extra's two shares: over the network and over its head
+    counts = load_tool().measure(
+        argparse.Namespace(size=64, depth=18, num_classes=5))
+    extra = counts['EncNet'] - counts['FCN']
+    assert lines[5].split('|')[3].strip() == \
+        f'{100 * extra / counts["FCN"]:.2f}%'
+    assert lines[5].split('|')[4].strip() == \
+        f'{100 * extra / counts["FCN head"]:.2f}%'
     assert lines[-1].startswith('A 64x64 image, 5 classes, K = 32')
