@@ -56,10 +56,18 @@ def test_config_builds(path):
                                            'b1236': (1, 2, 3, 6)}[bins]
         assert head.pool_type == pool and head.reduction == (dr == ['dr'])
     if cfg.model.decode_head.get('type') == 'ContextEncodingHead':
-        # the paper's attention and recipe; stage-3 SE module in -se3
+        # the paper's attention; stage-3 SE module in -se3, no SE-loss in
+        # -noseloss (Table 1's "Encoding" row)
         assert cfg.model.decode_head.attention == 'paper'
         aux = cfg.model.auxiliary_head.type
         assert aux == ('EncSEHead' if method == 'encnet-se3' else 'FCNHead')
+        assert cfg.model.decode_head.use_se_loss == (
+            method != 'encnet-noseloss')
+    if osp.basename(osp.dirname(path)) == 'encnet':
+        if method == 'fcn':  # Table 1's baseline: EncNet's conv, no module
+            assert cfg.model.decode_head.type == 'FCNHead'
+            assert cfg.model.decode_head.num_convs == 1
+            assert not cfg.model.decode_head.concat_input
         if not data.startswith('context-shapes'):  # the paper's recipe
             optimizer = cfg.optim_wrapper.optimizer
             assert optimizer.lr == (0.01 if 'ade20k' in data else 0.001)
@@ -92,8 +100,10 @@ def test_config_builds(path):
     assert model.decode_head.num_classes == len(dataset.METAINFO['classes'])
 
 
-ENCNET_PAPER = [p for p in CONFIGS if osp.basename(p).startswith('encnet')
-                and 'context-shapes' not in p]
+ENCNET_PAPER = [
+    p for p in CONFIGS
+    if osp.basename(osp.dirname(p)) == 'encnet' and 'context-shapes' not in p
+]
 
 
 @pytest.mark.parametrize(
