@@ -1,10 +1,12 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 from typing import List, Sequence
 
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import Tensor
 
 
-def check_in_channels(head, inputs: Sequence[Tensor]) -> None:
+def check_in_channels(head: BaseDecodeHead,
+                      inputs: Sequence[Tensor]) -> None:
     """Refuse, with both values, backbone outputs whose channels are not
     the ``in_channels`` a decode head was built for (at its ``in_index``);
     a conv would otherwise fail later with the shapes of its weights."""
