@@ -87,9 +87,9 @@ def main() -> None:
             torch.cat(feats), args.clusters).to(memory.memory)
         memory.initialized[cls] = True
     missing = (~memory.initialized).nonzero()[:, 0].tolist()
-    state = model.state_dict()
-    if not args.with_weights:
-        state = {k: v for k, v in state.items() if '.memory.' in k}
+    # on the CPU, so that any machine loads it
+    state = {k: v.cpu() for k, v in model.state_dict().items()
+             if args.with_weights or '.memory.' in k}
     save_checkpoint(
         dict(state_dict=state,
              meta=dict(memory_init='cosine clustering',

@@ -151,7 +151,9 @@ class DUpsamplingHead(DepthwiseSeparableASPPHead):
                 [output, self.c1_bottleneck(torch.cat(low, dim=1))], dim=1)
             output = self.sep_bottleneck(output)
         logits = self.dupsample(self.cls_seg(output))
-        return logits / self.temperature.to(logits)
+        if self.log_temperature is None:  # T = 1
+            return logits
+        return logits / self.log_temperature.exp()
 
     def _crop(self, seg_logits: Tensor, size: Tuple[int, int]) -> Tensor:
         """Crop the logits, which cover the input padded to a multiple of r,

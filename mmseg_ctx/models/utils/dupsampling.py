@@ -59,7 +59,8 @@ def label_patches(labels: Tensor, ratio: int, num_classes: int,
     """
     codes = patch_codes(labels, ratio, num_classes, ignore_index)
     observed = codes >= 0
-    onehot = torch.zeros(*codes.shape, num_classes).scatter_(
+    onehot = torch.zeros(
+        *codes.shape, num_classes, device=codes.device).scatter_(
         -1, codes.clamp(min=0)[..., None], observed[..., None].float())
     return onehot.flatten(3), observed
 

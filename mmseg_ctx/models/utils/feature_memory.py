@@ -109,7 +109,9 @@ class FeatureMemory(nn.Module):
         draw = torch.rand(self.num_classes, device=local_counts.device)
         dist.broadcast(draw, src=0)
         total = counts.sum(0)
-        target = torch.minimum((draw * total).long(), total - 1) - offset
+        # in float64: a class may have more than 2**24 pixels in a batch
+        target = torch.minimum((draw.double() * total).long(),
+                               total - 1) - offset
         mine = (target >= 0) & (target < local_counts) & ~self.initialized
         return torch.where(mine, target, torch.full_like(target, -1))
 
