@@ -2,7 +2,8 @@
 # the Context Encoding Module with the paper's attention (Y = X * gamma) and
 # SE-loss (weight 0.2) on the last stage, mmseg's FCN auxiliary head on stage
 # 3; SGD lr 0.01, momentum 0.9, weight decay 1e-4, poly 0.9, batch 16, 120
-# epochs = 120 x 20,210 / 16 = 151,575 iterations
+# epochs of 1,263 full batches (the last, partial one dropped, as the paper
+# does) = 151,560 iterations
 _base_ = 'mmseg::encnet/encnet_r50-d8_4xb4-160k_ade20k-512x512.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 model = dict(
@@ -26,8 +27,8 @@ param_scheduler = [
         eta_min=1e-4 * 0.01,
         power=0.9,
         begin=0,
-        end=151575,
+        end=151560,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=151575, val_interval=15157)
-default_hooks = dict(checkpoint=dict(interval=15157))
+train_cfg = dict(max_iters=151560, val_interval=15156)
+default_hooks = dict(checkpoint=dict(interval=15156))

@@ -2,7 +2,8 @@
 # paper's recipe: the Context Encoding Module with the paper's attention (Y = X
 # * gamma) and SE-loss (weight 0.2) on the last stage, mmseg's FCN auxiliary
 # head on stage 3; SGD lr 0.001, momentum 0.9, weight decay 1e-4, poly 0.9,
-# batch 16, 50 epochs = 50 x 4,998 / 16 = 15,619 iterations
+# batch 16, 50 epochs of 312 full batches (the last, partial one dropped, as
+# the paper does) = 15,600 iterations
 _base_ = [
     'mmseg::_base_/models/encnet_r50-d8.py',
     'mmseg::_base_/datasets/pascal_context_59.py',
@@ -36,8 +37,8 @@ param_scheduler = [
         eta_min=1e-4 * 0.001,
         power=0.9,
         begin=0,
-        end=15619,
+        end=15600,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=15619, val_interval=1561)
-default_hooks = dict(checkpoint=dict(interval=1561))
+train_cfg = dict(max_iters=15600, val_interval=1560)
+default_hooks = dict(checkpoint=dict(interval=1560))

@@ -2,7 +2,8 @@
 # paper's recipe: the Context Encoding Module with the paper's attention (Y = X
 # * gamma) and SE-loss (weight 0.2) on the last stage, mmseg's FCN auxiliary
 # head on stage 3; SGD lr 0.001, momentum 0.9, weight decay 1e-4, poly 0.9,
-# batch 16, 50 epochs = 50 x 10,582 / 16 = 33,069 iterations
+# batch 16, 50 epochs of 661 full batches (the last, partial one dropped, as
+# the paper does) = 33,050 iterations
 _base_ = 'mmseg::encnet/encnet_r50-d8_4xb4-40k_voc12aug-512x512.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 model = dict(
@@ -30,8 +31,8 @@ param_scheduler = [
         eta_min=1e-4 * 0.001,
         power=0.9,
         begin=0,
-        end=33069,
+        end=33050,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=33069, val_interval=3306)
-default_hooks = dict(checkpoint=dict(interval=3306))
+train_cfg = dict(max_iters=33050, val_interval=3305)
+default_hooks = dict(checkpoint=dict(interval=3305))
