@@ -145,10 +145,13 @@ class FeatureMemory(nn.Module):
         with torch.autocast(device_type=feats.device.type, enabled=False):
             feats = feats.float()
             unit_memory = F.normalize(self.memory.float(), dim=1)
-            local_counts = torch.stack([
-                torch.bincount(label[keep], minlength=num_classes)
-                for label, keep in zip(labels, labeled)
-            ])  # B x K
+            # B x K pixel counts; scatters, not masks, so that nothing here
+            # waits for the device
+            codes = torch.where(labeled, labels, num_classes).flatten(1)
+            local_counts = torch.zeros(
+                codes.shape[0], num_classes + 1, dtype=torch.long,
+                device=codes.device).scatter_add_(
+                    1, codes, torch.ones_like(codes))[:, :num_classes]
             targets = self._pick_targets(local_counts.sum(0))
             # [sum (1-S)R | sum R | picked pixel | sum (1-S) | count], and
             # the number of out-of-range labels, all in one all-reduce
@@ -165,13 +168,12 @@ class FeatureMemory(nn.Module):
                     mode='bilinear',
                     align_corners=self.align_corners)[0].flatten(1)  # C x N
                 label, keep = label.flatten(), keep.flatten()
-                index = keep.nonzero()[:, 0]
-                onehot = feat.new_zeros(num_classes, feat.shape[1])
-                onehot[label[index], index] = 1
+                slot = torch.where(keep, label, 0)[None]  # 1 x N
+                onehot = feat.new_zeros(num_classes, feat.shape[1]).scatter_(
+                    0, slot, keep[None].float())
                 # eq. 9: cosine of each pixel with its class's slot
-                cosine = (unit_memory @ feat).gather(
-                    0, torch.where(keep, label, 0)[None])[0] / feat.norm(
-                        dim=0).clamp(min=1e-8)
+                cosine = (unit_memory @ feat).gather(0, slot)[0] / feat.norm(
+                    dim=0).clamp(min=1e-8)
                 weighting = onehot * (1 - cosine)
                 weighted += weighting @ feat.t()
                 plain += onehot @ feat.t()
@@ -186,15 +188,18 @@ class FeatureMemory(nn.Module):
                 seen += count
             flat[-1] = bad.sum()
             dist.all_reduce(flat)
-            if flat[-1] > 0:
+            # the one read of the step's device values
+            num_bad, finite = torch.stack([
+                flat[-1], torch.isfinite(stats).all().float()]).tolist()
+            if num_bad > 0:
                 found = labels[bad]
                 value = (f'label {found[0].item()}' if found.numel() else
                          'a label (on another process)')
                 raise ValueError(
                     f'{value} is outside [0, {num_classes}) and is not '
-                    f'ignore_index={self.ignore_index}; {int(flat[-1])} '
+                    f'ignore_index={self.ignore_index}; {int(num_bad)} '
                     'pixels have such labels')
-            if not torch.isfinite(stats).all():
+            if not finite:
                 print_log(
                     'FeatureMemory: this batch\'s sums are not finite '
                     '(fp16 overflow?); the memory is left unchanged',
@@ -206,22 +211,22 @@ class FeatureMemory(nn.Module):
 
     def _write(self, weighted: Tensor, plain: Tensor, picked: Tensor,
                weight: Tensor, count: Tensor, momentum: float) -> None:
+        """Slots of classes first seen take their first value (a random
+        pixel or the mean), the others present move by eq. 6, absent ones
+        stay; selected by ``torch.where``, without reading the device."""
         present = count > 0
-        fresh = present & ~self.initialized
-        if fresh.any():
-            first = picked if self.init_mode == 'random' else (
-                plain / count.clamp(min=1)[:, None])
-            self.memory[fresh] = first[fresh].to(self.memory.dtype)
-        grown = present & self.initialized
-        if grown.any():
-            # eq. 10. When every pixel is parallel to M[c], all 1 - S_i are
-            # 0 up to round-off and the weights mean nothing: plain mean
-            degenerate = weight <= 1e-6 * count
-            target = torch.where(
-                degenerate[:, None], plain / count.clamp(min=1)[:, None],
-                weighted / torch.where(degenerate, torch.ones_like(weight),
-                                       weight)[:, None])
-            old = self.memory[grown].float()
-            self.memory[grown] = ((1 - momentum) * old + momentum *
-                                  target[grown]).to(self.memory.dtype)
+        mean = plain / count.clamp(min=1)[:, None]
+        first = picked if self.init_mode == 'random' else mean
+        # eq. 10. When every pixel is parallel to M[c], all 1 - S_i are 0 up
+        # to round-off and the weights mean nothing: plain mean
+        degenerate = weight <= 1e-6 * count
+        target = torch.where(
+            degenerate[:, None], mean,
+            weighted / torch.where(degenerate, torch.ones_like(weight),
+                                   weight)[:, None])
+        old = self.memory.float()
+        moved = (1 - momentum) * old + momentum * target
+        new = torch.where((present & ~self.initialized)[:, None], first,
+                          torch.where(present[:, None], moved, old))
+        self.memory.copy_(new.to(self.memory.dtype))
         self.initialized |= present
