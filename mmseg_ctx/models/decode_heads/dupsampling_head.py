@@ -11,11 +11,11 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
-from ..utils import DUpsampling
+from ..utils import CheckedInputsMixin, DUpsampling
 
 
 @MODELS.register_module()
-class DUpsamplingHead(DepthwiseSeparableASPPHead):
+class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
     """The decoder of "Decoders Matter for Semantic Segmentation" (Tian et
     al., CVPR 2019).
 

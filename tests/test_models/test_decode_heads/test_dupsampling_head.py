@@ -193,6 +193,10 @@ def test_bad_configuration_is_refused():
         head(16, c1_in_index=(0, 2))(feats)
     with pytest.raises(ValueError, match='out_channels=1'):
         head(16, num_classes=2, out_channels=1, threshold=0.5)
+    with pytest.raises(ValueError, match='DUpsamplingHead was built for '
+                       'in_channels=128 at in_index=4, but the backbone '
+                       'gives 64 channels'):
+        head(16, in_channels=128)(feats)
     # a basis for r = 16 on an output stride 8 backbone
     logits = head(16)(backbone(8)(torch.randn(2, 3, 32, 32)))
     with pytest.raises(ValueError, match=r'r=16 gave 64x64 logits for a '
