@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import logging
-from typing import Optional
+from typing import Iterator, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -53,6 +53,11 @@ class FeatureMemory(nn.Module):
             or ``'mean'`` (the class mean of the first batch).
         ignore_index (int): label of pixels to leave out. Defaults to 255.
         align_corners (bool): for resizing features to the labels.
+        chunk_channels (int, optional): resize this many channels to the
+            label resolution at a time, so that the update never holds the
+            whole C x H x W features there (1 GB at C = 512 and 512 x 1024
+            labels in fp32), at the price of resizing twice. None (default):
+            all at once.
     """
 
     def __init__(self,
@@ -60,11 +65,16 @@ class FeatureMemory(nn.Module):
                  channels: int,
                  init_mode: str = 'random',
                  ignore_index: int = 255,
-                 align_corners: bool = False) -> None:
+                 align_corners: bool = False,
+                 chunk_channels: Optional[int] = None) -> None:
         super().__init__()
         if init_mode not in ('random', 'mean'):
             raise ValueError(
                 f"init_mode must be 'random' or 'mean', got {init_mode!r}")
+        if chunk_channels is not None and chunk_channels < 1:
+            raise ValueError(
+                f'chunk_channels must be >= 1, got {chunk_channels}')
+        self.chunk_channels = chunk_channels
         self.num_classes = num_classes
         self.channels = channels
         self.init_mode = init_mode
@@ -98,6 +108,20 @@ class FeatureMemory(nn.Module):
                              f'got shape {tuple(labels.shape)}')
         return labels.long()
 
+    def _resized(self, feat: Tensor,
+                 size: Tuple[int, int]) -> Iterator[Tuple[slice, Tensor]]:
+        """The C x h x w ``feat`` at label resolution (eq. 8), as
+        ``chunk_channels`` x HW pieces with the channels they hold; bilinear
+        resizing is per channel, so the pieces are the whole resize."""
+        step = self.chunk_channels or feat.shape[0]
+        for start in range(0, feat.shape[0], step):
+            part = slice(start, start + step)
+            yield part, resize(
+                feat[None, part],
+                size=size,
+                mode='bilinear',
+                align_corners=self.align_corners)[0].flatten(1)
+
     def _pick_targets(self, local_counts: Tensor) -> Optional[Tensor]:
         """For random initialisation: per class, the index (among this
         process's pixels of the class, -1 if none) of the one pixel drawn
@@ -119,7 +143,8 @@ class FeatureMemory(nn.Module):
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
         """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
 
-        Sums are formed per image as ``K x HW`` by ``HW x C`` products, so
+        Sums are formed per image as ``K x HW`` by ``HW x C`` products (over
+        ``chunk_channels`` pieces of the resized features if set), so
         beside the resized features no ``HW x C`` temporary is made. A label
         outside ``[0, K)`` (and not ``ignore_index``) raises a ``ValueError``
         on every process, after the all-reduce, so no process is left
@@ -162,29 +187,39 @@ class FeatureMemory(nn.Module):
             seen = torch.zeros_like(local_counts[0])
             for feat, label, keep, count in zip(feats, labels, labeled,
                                                 local_counts):
-                feat = resize(
-                    feat[None],
-                    size=label.shape,
-                    mode='bilinear',
-                    align_corners=self.align_corners)[0].flatten(1)  # C x N
+                size = label.shape
                 label, keep = label.flatten(), keep.flatten()
-                slot = torch.where(keep, label, 0)[None]  # 1 x N
-                onehot = feat.new_zeros(num_classes, feat.shape[1]).scatter_(
-                    0, slot, keep[None].float())
+                slot = torch.where(keep, label, 0)  # N
+                onehot = feat.new_zeros(num_classes, label.numel()).scatter_(
+                    0, slot[None], keep[None].float())
                 # eq. 9: cosine of each pixel with its class's slot
-                cosine = (unit_memory @ feat).gather(0, slot)[0] / feat.norm(
-                    dim=0).clamp(min=1e-8)
+                if (self.chunk_channels or channels) >= channels:
+                    # resized once, kept for the sums
+                    pieces = list(self._resized(feat, size))
+                    resized = pieces[0][1]
+                    dots, norm = unit_memory @ resized, resized.norm(dim=0)
+                else:  # piece by piece, resized again for the sums
+                    dots = feat.new_zeros(num_classes, label.numel())
+                    square = feat.new_zeros(label.numel())
+                    for part, resized in self._resized(feat, size):
+                        dots += unit_memory[:, part] @ resized
+                        square += resized.square().sum(0)
+                    pieces, norm = self._resized(feat, size), square.sqrt()
+                cosine = dots.gather(0, slot[None])[0] / norm.clamp(min=1e-8)
                 weighting = onehot * (1 - cosine)
-                weighted += weighting @ feat.t()
-                plain += onehot @ feat.t()
-                stats[:, -2] += weighting.sum(1)
-                stats[:, -1] += count
+                pixels = {}
                 if targets is not None:
                     here = (targets >= seen) & (targets < seen + count)
                     for cls in here.nonzero()[:, 0].tolist():
-                        pixel = (label == cls).nonzero()[targets[cls] -
-                                                         seen[cls], 0]
-                        picked[cls] = feat[:, pixel]
+                        pixels[cls] = (label == cls).nonzero()[
+                            targets[cls] - seen[cls], 0]
+                for part, resized in pieces:
+                    weighted[:, part] += weighting @ resized.t()
+                    plain[:, part] += onehot @ resized.t()
+                    for cls, pixel in pixels.items():
+                        picked[cls, part] = resized[:, pixel]
+                stats[:, -2] += weighting.sum(1)
+                stats[:, -1] += count
                 seen += count
             flat[-1] = bad.sum()
             dist.all_reduce(flat)

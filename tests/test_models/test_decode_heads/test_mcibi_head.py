@@ -163,6 +163,19 @@ def test_loss_stashes_and_hook_update_consumes():
     assert head.memory.initialized.tolist() == [True] * 4 + [False]
 
 
+def test_memory_update_by_channel_chunks_is_the_same_update():
+    torch.manual_seed(0)
+    whole = build_head(memory_init='mean')
+    chunked = build_head(memory_init='mean', memory_chunk_channels=3)
+    assert chunked.memory.chunk_channels == 3
+    chunked.load_state_dict(whole.state_dict())
+    for head in (whole, chunked):
+        head.loss(inputs(), samples(), train_cfg={})
+        assert head.update_memory(0.5)
+    assert whole.memory.memory.abs().sum() > 0
+    torch.testing.assert_close(chunked.memory.memory, whole.memory.memory)
+
+
 def test_memory_loss_leaves_norm_statistics_alone():
     head = build_head()
     head.memory.memory.normal_(mean=5.0)

@@ -52,16 +52,18 @@ def reference_update(memory, initialized, feats, labels, momentum):
     return new
 
 
-def initialised_memory(init_mode='random'):
-    mem = FeatureMemory(K, C, init_mode=init_mode)
+def initialised_memory(init_mode='random', **kwargs):
+    mem = FeatureMemory(K, C, init_mode=init_mode, **kwargs)
     gen = torch.Generator().manual_seed(1)
     mem.memory.copy_(torch.randn(K, C, generator=gen))
     mem.initialized.fill_(True)
     return mem
 
 
-def test_update_matches_equations_8_to_10():
-    mem = initialised_memory()
+@pytest.mark.parametrize('chunk_channels', [None, 1, 3])
+def test_update_matches_equations_8_to_10(chunk_channels):
+    """Also when the features are resized a few channels at a time."""
+    mem = initialised_memory(chunk_channels=chunk_channels)
     mem.initialized[2] = False  # present in the batch, not yet initialised
     before = mem.memory.clone()
     feats, labels = batch()
@@ -129,6 +131,8 @@ def test_bad_input_is_refused():
         mem.update(torch.zeros(4, C + 1, 3, 5), batch()[1], 0.5)
     with pytest.raises(ValueError, match='init_mode'):
         FeatureMemory(K, C, init_mode='cluster')
+    with pytest.raises(ValueError, match='chunk_channels must be >= 1'):
+        FeatureMemory(K, C, chunk_channels=0)
     assert not mem.initialized.any()
 
 
