@@ -4,18 +4,16 @@
 # training labels. `make demo` computes the basis if it is missing:
 #   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
 #       --channels 64 --out bases/context-shapes_r8_c64.pth
-_base_ = './deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py'
+_base_ = [
+    './deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    '../_base_/models/dupsampling_r50.py'
+]
 model = dict(
-    backbone=dict(type='ResNetV1cWithStem'),  # outputs: stem, layer1-4
+    backbone=_base_.dupsampling_backbone,
     decode_head=dict(
-        type='DUpsamplingHead',
-        in_index=4,
-        c1_in_index=(0, 3),
-        c1_in_channels=(32, 128),
+        _base_.dupsampling_head,
+        c1_in_channels=(32, 128),  # the demo ResNet-18 at half width
         ratio=8,
-        basis_channels=64,
         basis_file='bases/context-shapes_r8_c64.pth'),
     auxiliary_head=dict(in_index=3))
-# T is learnt in log space: no weight decay on it
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys=dict(log_temperature=dict(decay_mult=0.))))
+optim_wrapper = dict(paramwise_cfg=_base_.dupsampling_paramwise_cfg)

@@ -5,18 +5,15 @@
 # Compute the basis first:
 #   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 16 \
 #       --channels 64 --out bases/voc12aug_r16_c64.pth
-_base_ = './deeplabv3plus_r50-d16_4xb4-40k_voc12aug-512x512.py'
+_base_ = [
+    './deeplabv3plus_r50-d16_4xb4-40k_voc12aug-512x512.py',
+    '../_base_/models/dupsampling_r50.py'
+]
 model = dict(
-    backbone=dict(type='ResNetV1cWithStem'),  # outputs: stem, layer1-4
+    backbone=_base_.dupsampling_backbone,
     decode_head=dict(
-        type='DUpsamplingHead',
-        in_index=4,
-        c1_in_index=(0, 3),
-        c1_in_channels=(64, 1024),
+        _base_.dupsampling_head,
         ratio=16,
-        basis_channels=64,
         basis_file='bases/voc12aug_r16_c64.pth'),
     auxiliary_head=dict(in_index=3))
-# T is learnt in log space: no weight decay on it
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys=dict(log_temperature=dict(decay_mult=0.))))
+optim_wrapper = dict(paramwise_cfg=_base_.dupsampling_paramwise_cfg)

@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/datasets/context_shapes.py',
     'mmseg::_base_/default_runtime.py',
     '../_base_/schedules/schedule_300it.py',
+    '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 crop_size = (128, 128)
@@ -16,20 +17,14 @@ model = dict(
     pretrained=None,
     backbone=dict(depth=18, stem_channels=32, base_channels=32),
     decode_head=dict(
-        type='ContextEncodingHead',
-        attention='paper',
+        _base_.encnet_paper_head,
         in_channels=[64, 128, 256],
         channels=128,
-        num_classes=9,
-        loss_se_decode=dict(
-            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)),
+        num_classes=9),
     auxiliary_head=dict(
+        _base_.encnet_stage3_head,
         _delete_=True,
-        type='EncSEHead',
         in_channels=128,
-        in_index=2,
         channels=64,
-        num_codes=32,
         num_classes=9,
-        norm_cfg=norm_cfg,
-        loss_decode=dict(type='SemanticEncodingLoss', loss_weight=0.2)))
+        norm_cfg=norm_cfg))

@@ -4,12 +4,4 @@
 _base_ = './encnet_r50-d8_4xb4-33k_voc12aug-512x512.py'
 model = dict(
     auxiliary_head=dict(
-        _delete_=True,
-        type='EncSEHead',
-        in_channels=1024,
-        in_index=2,
-        channels=512,
-        num_codes=32,
-        num_classes=21,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        loss_decode=dict(type='SemanticEncodingLoss', loss_weight=0.2)))
+        _base_.encnet_stage3_head, _delete_=True, num_classes=21))

@@ -4,19 +4,15 @@
 # 3; SGD lr 0.01, momentum 0.9, weight decay 1e-4, poly 0.9, batch 16, 120
 # epochs of 1,263 full batches (the last, partial one dropped, as the paper
 # does) = 151,560 iterations
-_base_ = 'mmseg::encnet/encnet_r50-d8_4xb4-160k_ade20k-512x512.py'
+_base_ = [
+    'mmseg::encnet/encnet_r50-d8_4xb4-160k_ade20k-512x512.py',
+    '../_base_/models/encnet_paper.py'
+]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
-model = dict(
-    decode_head=dict(
-        type='ContextEncodingHead',
-        attention='paper',
-        num_classes=150,
-        loss_se_decode=dict(
-            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)))
-# the paper's augmentation: flip, scale 0.5-2, then a rotation by up to 10
-# degrees (mmseg's RandomRotate) before the crop
+model = dict(decode_head=dict(_base_.encnet_paper_head, num_classes=150))
+# the paper's rotation after the scaling, before the crop
 train_pipeline = _base_.train_pipeline[:3] + [
-    dict(type='RandomRotate', prob=1.0, degree=10)
+    _base_.encnet_paper_rotation
 ] + _base_.train_pipeline[3:]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(

@@ -9,6 +9,7 @@ _base_ = [
     'mmseg::_base_/datasets/pascal_context_59.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_20k.py',
+    '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 crop_size = (480, 480)
@@ -17,16 +18,10 @@ model = dict(
     data_preprocessor=data_preprocessor,
     auxiliary_head=dict(num_classes=59),
     test_cfg=dict(mode='slide', crop_size=(480, 480), stride=(320, 320)),
-    decode_head=dict(
-        type='ContextEncodingHead',
-        attention='paper',
-        num_classes=59,
-        loss_se_decode=dict(
-            _delete_=True, type='SemanticEncodingLoss', loss_weight=0.2)))
-# the paper's augmentation: flip, scale 0.5-2, then a rotation by up to 10
-# degrees (mmseg's RandomRotate) before the crop
+    decode_head=dict(_base_.encnet_paper_head, num_classes=59))
+# the paper's rotation after the scaling, before the crop
 train_pipeline = _base_.train_pipeline[:3] + [
-    dict(type='RandomRotate', prob=1.0, degree=10)
+    _base_.encnet_paper_rotation
 ] + _base_.train_pipeline[3:]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(
