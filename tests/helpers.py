@@ -65,6 +65,37 @@ def make_context_shapes(out: str, seed: int = 0, num_train: int = 6,
     return out
 
 
+def make_segnet_camvid(root: str, splits=('train', 'val'), num: int = 3,
+                       height: int = 36, width: int = 48,
+                       seed: int = 0) -> str:
+    """A tiny CamVid in SegNet's layout: ``{split}/``, ``{split}annot/``
+    (labels 0..11, 11 = void) and, for ``train``, a list file with
+    SegNet's absolute paths of another machine."""
+    import cv2
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    for split in splits:
+        os.makedirs(osp.join(root, split), exist_ok=True)
+        os.makedirs(osp.join(root, f'{split}annot'), exist_ok=True)
+        names = [f'0001TP_{split}_{i:04d}.png' for i in range(num)]
+        for name in names:
+            # bands of classes as in a street scene, void on a few pixels
+            label = np.repeat(
+                rng.integers(0, 11, (height // 4, 1)), 4, axis=0)
+            label = np.repeat(label, width, axis=1).astype(np.uint8)
+            label[rng.random((height, width)) < 0.05] = 11
+            image = rng.integers(0, 255, (height, width, 3), np.uint8)
+            image[..., 0] = label * 20  # the class is visible
+            cv2.imwrite(osp.join(root, split, name), image)
+            cv2.imwrite(osp.join(root, f'{split}annot', name), label)
+        if split == 'train':
+            with open(osp.join(root, 'train.txt'), 'w') as f:
+                for name in names:
+                    f.write(f'/SegNet/CamVid/train/{name} '
+                            f'/SegNet/CamVid/trainannot/{name}\n')
+    return root
+
+
 def write_tiny_config(path: str, data_root: str, base: str = FCN_DEMO,
                       iters: int = 4) -> str:
     """A config that trains ``base`` with a tiny backbone on tiny crops."""

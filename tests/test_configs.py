@@ -14,7 +14,9 @@ from mmseg.registry import DATASETS, MODELS
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                          recursive=True)
-    if '_base_' not in p.split(osp.sep))
+    if not {'_base_', 'benchmarks'} & set(p.split(osp.sep)))
+# data sets on which our configs follow a common recipe, not the paper's
+OWN_RECIPE = ('context-shapes', 'camvid')
 
 
 def test_configs_found():
@@ -68,7 +70,7 @@ def test_config_builds(path):
             assert cfg.model.decode_head.type == 'FCNHead'
             assert cfg.model.decode_head.num_convs == 1
             assert not cfg.model.decode_head.concat_input
-        if not data.startswith('context-shapes'):  # the paper's recipe
+        if not data.startswith(OWN_RECIPE):  # the paper's recipe
             optimizer = cfg.optim_wrapper.optimizer
             assert optimizer.lr == (0.01 if 'ade20k' in data else 0.001)
             assert optimizer.weight_decay == 1e-4
@@ -102,7 +104,8 @@ def test_config_builds(path):
 
 ENCNET_PAPER = [
     p for p in CONFIGS
-    if osp.basename(osp.dirname(p)) == 'encnet' and 'context-shapes' not in p
+    if osp.basename(osp.dirname(p)) == 'encnet'
+    and not osp.basename(p).split('_')[-1].startswith(OWN_RECIPE)
 ]
 
 
@@ -142,3 +145,46 @@ def test_encnet_paper_augmentation(path):
         for step in dataset.pipeline[rotate - 1:-1]:
             results = TRANSFORMS.build(step)(results)
         assert results['img'].shape[:2] == tuple(cfg.crop_size)
+
+
+BENCHMARK_SUITE = osp.join(ROOT, 'configs', 'benchmarks', 'camvid.py')
+# everything of a config but its model: the pairs must share all of it
+RECIPE_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
+               'val_evaluator', 'test_evaluator', 'param_scheduler',
+               'train_cfg', 'val_cfg', 'test_cfg', 'default_hooks',
+               'randomness', 'env_cfg', 'log_processor', 'crop_size',
+               'default_scope', 'load_from', 'resume')
+
+
+def test_benchmark_pairs_differ_only_in_the_method():
+    suite = Config.fromfile(BENCHMARK_SUITE).suite
+    assert [p['name'] for p in suite] == [
+        'MCIBI (FCN)', 'MCIBI (PSPNet)', 'DUpsampling', 'EncNet', 'ContextNet'
+    ]
+    folder = osp.dirname(BENCHMARK_SUITE)
+    for pair in suite:
+        method, baseline = (
+            Config.fromfile(osp.join(folder, pair[key])).to_dict()
+            for key in ('method', 'baseline'))
+        for key in RECIPE_KEYS:
+            assert method.get(key) == baseline.get(key), (pair['name'], key)
+        for wrapper in (method['optim_wrapper'], baseline['optim_wrapper']):
+            wrapper.pop('paramwise_cfg', None)  # DUpsampling: no decay on T
+        assert method['optim_wrapper'] == baseline['optim_wrapper']
+        for key in ('data_preprocessor', 'test_cfg', 'train_cfg', 'type'):
+            assert method['model'][key] == baseline['model'][key]
+        if pair['name'] == 'ContextNet':  # the network is the method
+            assert (method['model']['backbone']['type'],
+                    baseline['model']['backbone']['type']) == ('ContextNet',
+                                                               'FastSCNN')
+            continue
+        # the same backbone (DUpsampling's also outputs its stem)
+        method['model']['backbone'].pop('type')
+        assert baseline['model']['backbone'].pop('type') == 'ResNetV1c'
+        assert method['model']['backbone'] == baseline['model']['backbone']
+        assert method['model']['decode_head']['type'] == {
+            'MCIBI (FCN)': 'MCIBIHead',
+            'MCIBI (PSPNet)': 'MCIBIHead',
+            'DUpsampling': 'DUpsamplingHead',
+            'EncNet': 'ContextEncodingHead'
+        }[pair['name']]
