@@ -6,23 +6,23 @@
 suite = [
     dict(
         name='MCIBI (FCN)',
-        method='../mcibi/mcibi-fcn_r18s-d8_1xb8-1k_camvid-180x240.py',
-        baseline='../fcn/fcn_r18s-d8_1xb8-1k_camvid-180x240.py'),
+        method='../mcibi/mcibi-fcn_r18s-d8_1xb8-800it_camvid-180x240.py',
+        baseline='../fcn/fcn_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(
         name='MCIBI (PSPNet)',
-        method='../mcibi/mcibi-pspnet_r18s-d8_1xb8-1k_camvid-180x240.py',
-        baseline='../pspnet/pspnet_r18s-d8_1xb8-1k_camvid-180x240.py'),
+        method='../mcibi/mcibi-pspnet_r18s-d8_1xb8-800it_camvid-180x240.py',
+        baseline='../pspnet/pspnet_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(
         name='DUpsampling',
-        method='../dupsampling/dupsampling_r18s-d8_1xb8-1k_camvid-180x240.py',
+        method='../dupsampling/dupsampling_r18s-d8_1xb8-800it_camvid-180x240.py',
         baseline='../dupsampling/'
-        'deeplabv3plus_r18s-d8_1xb8-1k_camvid-180x240.py'),
+        'deeplabv3plus_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(
         name='EncNet',
-        method='../encnet/encnet-se3_r18s-d8_1xb8-1k_camvid-180x240.py',
-        baseline='../fcn/fcn_r18s-d8_1xb8-1k_camvid-180x240.py'),
+        method='../encnet/encnet-se3_r18s-d8_1xb8-800it_camvid-180x240.py',
+        baseline='../fcn/fcn_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(
         name='ContextNet',
-        method='../contextnet/contextnet_cn14_1xb8-1k_camvid-180x240.py',
-        baseline='../contextnet/fast_scnn_1xb8-1k_camvid-180x240.py'),
+        method='../contextnet/contextnet_cn14_1xb8-800it_camvid-180x240.py',
+        baseline='../contextnet/fast_scnn_1xb8-800it_camvid-180x240.py'),
 ]

@@ -2,7 +2,7 @@
 # a method and its baseline differ in nothing else: SGD from scratch with
 # the demos' learning rate after a linear warm-up, poly decay; validation
 # and a checkpoint (for resuming) every quarter of the run
-max_iters = 1000
+max_iters = 800
 warmup_iters = 50
 optimizer = dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0005)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)

@@ -6,7 +6,7 @@
 #   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
 #       --channels 64 --out bases/camvid-180x240_r8_c64.pth
 _base_ = [
-    './deeplabv3plus_r18s-d8_1xb8-1k_camvid-180x240.py',
+    './deeplabv3plus_r18s-d8_1xb8-800it_camvid-180x240.py',
     '../_base_/models/dupsampling_r50.py'
 ]
 model = dict(

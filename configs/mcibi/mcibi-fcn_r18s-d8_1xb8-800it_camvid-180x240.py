@@ -1,6 +1,6 @@
 # FCN + MCIBI on CamVid: the benchmark's FCN with its decode head swapped
 # for MCIBIHead, everything else identical
-_base_ = '../fcn/fcn_r18s-d8_1xb8-1k_camvid-180x240.py'
+_base_ = '../fcn/fcn_r18s-d8_1xb8-800it_camvid-180x240.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

@@ -1,6 +1,6 @@
 # PSPNet + MCIBI on CamVid: the benchmark's PSPNet with its PPM inside
 # MCIBIHead (context='ppm'), everything else identical
-_base_ = '../pspnet/pspnet_r18s-d8_1xb8-1k_camvid-180x240.py'
+_base_ = '../pspnet/pspnet_r18s-d8_1xb8-800it_camvid-180x240.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

@@ -10,4 +10,6 @@ custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
     decode_head=dict(num_classes=11),
-    auxiliary_head=[dict(num_classes=11), dict(num_classes=11)])
+    auxiliary_head=[
+        dict(head, num_classes=11) for head in _base_.model.auxiliary_head
+    ])
