@@ -89,7 +89,8 @@ def test_config_builds(path):
             aux = model.auxiliary_head(feats)  # on layer3 (b3u6c3)
         assert logits.shape == (1, head.num_classes, 64, 96)
         assert aux.shape[:2] == (1, head.num_classes)
-    if cfg.model.get('auxiliary_head', {}).get('type') == 'EncSEHead':
+    auxiliary = cfg.model.get('auxiliary_head') or {}
+    if isinstance(auxiliary, dict) and auxiliary.get('type') == 'EncSEHead':
         model.eval()
         with torch.no_grad():
             feats = model.extract_feat(torch.randn(1, 3, 64, 64))
@@ -147,7 +148,10 @@ def test_encnet_paper_augmentation(path):
         assert results['img'].shape[:2] == tuple(cfg.crop_size)
 
 
-BENCHMARK_SUITE = osp.join(ROOT, 'configs', 'benchmarks', 'camvid.py')
+BENCHMARK_SUITES = [
+    osp.join(ROOT, 'configs', 'benchmarks', name)
+    for name in ('camvid.py', 'camvid_r50.py')
+]
 # everything of a config but its model: the pairs must share all of it
 RECIPE_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                'val_evaluator', 'test_evaluator', 'param_scheduler',
@@ -156,12 +160,14 @@ RECIPE_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                'default_scope', 'load_from', 'resume')
 
 
-def test_benchmark_pairs_differ_only_in_the_method():
-    suite = Config.fromfile(BENCHMARK_SUITE).suite
+@pytest.mark.parametrize(
+    'path', BENCHMARK_SUITES, ids=[osp.basename(p) for p in BENCHMARK_SUITES])
+def test_benchmark_pairs_differ_only_in_the_method(path):
+    suite = Config.fromfile(path).suite
     assert [p['name'] for p in suite] == [
         'MCIBI (FCN)', 'MCIBI (PSPNet)', 'DUpsampling', 'EncNet', 'ContextNet'
     ]
-    folder = osp.dirname(BENCHMARK_SUITE)
+    folder = osp.dirname(path)
     for pair in suite:
         method, baseline = (
             Config.fromfile(osp.join(folder, pair[key])).to_dict()
@@ -171,8 +177,9 @@ def test_benchmark_pairs_differ_only_in_the_method():
         for wrapper in (method['optim_wrapper'], baseline['optim_wrapper']):
             wrapper.pop('paramwise_cfg', None)  # DUpsampling: no decay on T
         assert method['optim_wrapper'] == baseline['optim_wrapper']
-        for key in ('data_preprocessor', 'test_cfg', 'train_cfg', 'type'):
-            assert method['model'][key] == baseline['model'][key]
+        for key in ('data_preprocessor', 'test_cfg', 'train_cfg', 'type',
+                    'pretrained'):
+            assert method['model'].get(key) == baseline['model'].get(key)
         if pair['name'] == 'ContextNet':  # the network is the method
             assert (method['model']['backbone']['type'],
                     baseline['model']['backbone']['type']) == ('ContextNet',
@@ -188,3 +195,27 @@ def test_benchmark_pairs_differ_only_in_the_method():
             'DUpsampling': 'DUpsamplingHead',
             'EncNet': 'ContextEncodingHead'
         }[pair['name']]
+
+
+def test_benchmark_suites_cpu_and_gpu():
+    """camvid.py: half resolution, the demos' ResNet-18 from scratch, 800
+    iterations of 8; camvid_r50.py: the same pairs at full resolution on
+    ImageNet R-50-D8, 4 x 4 images."""
+    cpu, gpu = (Config.fromfile(p).suite for p in BENCHMARK_SUITES)
+    assert [p['name'] for p in cpu] == [p['name'] for p in gpu]
+    folder = osp.dirname(BENCHMARK_SUITES[0])
+    for suite, crop, batch, iters in ((cpu, (180, 240), 8, 800),
+                                      (gpu, (360, 480), 4, 10000)):
+        for pair in suite:
+            for key in ('method', 'baseline'):
+                cfg = Config.fromfile(osp.join(folder, pair[key]))
+                assert tuple(cfg.crop_size) == crop
+                assert cfg.train_dataloader.batch_size == batch
+                assert cfg.train_cfg.max_iters == iters
+                assert cfg.test_dataloader.dataset.data_prefix.img_path == \
+                    'img_dir/test'
+                backbone = cfg.model.backbone
+                if backbone.type.startswith('ResNetV1c'):
+                    assert backbone.depth == (18 if suite is cpu else 50)
+                    assert cfg.model.pretrained == (
+                        None if suite is cpu else 'open-mmlab://resnet50_v1c')

@@ -330,3 +330,45 @@ def test_report_only(bench):
     for name in ('curves.png', 'per_class.png'):
         assert (out / name).read_bytes()[:8] == PNG
     assert timestamp_dirs(bench.work) == stamps
+
+
+DUP_DEMO = osp.join(ROOT, 'configs', 'dupsampling',
+                    'dupsampling_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+DEEPLAB_DEMO = osp.join(
+    ROOT, 'configs', 'dupsampling',
+    'deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+
+
+def test_two_processes_a_run_and_the_basis_computed(tmp_path):
+    """``--gpus 2`` trains and evaluates each run with two processes (gloo
+    here, as tools/dist_train.sh); a DUpsampling config's missing basis is
+    computed first, by the tool, from the config's training labels."""
+    data = make_context_shapes(str(tmp_path / 'data'))
+    basis = tmp_path / 'bases' / 'tiny_r8_c16.pth'
+    configs = {}
+    for name, base in (('dups', DUP_DEMO), ('deeplab', DEEPLAB_DEMO)):
+        configs[name] = write_tiny_config(
+            str(tmp_path / f'{name}_bench.py'), data, base=base, iters=2)
+    with open(configs['dups'], 'a') as f:
+        f.write(f'model.update(decode_head=dict(model["decode_head"], '
+                f'basis_file={str(basis)!r}))\n')
+    out = tmp_path / 'out'
+    stdout = run_script(TOOL, '--pair', 'DUpsampling', configs['dups'],
+                        configs['deeplab'], '--work-dir',
+                        str(tmp_path / 'work'), '--out-dir', str(out),
+                        '--seeds', '0', '--gpus', '2', '--no-timing')
+    assert basis.is_file()
+    from mmseg_ctx.utils import load_label_basis
+    record = load_label_basis(str(basis))
+    assert (record['ratio'], record['channels']) == (8, 16)
+    assert len(re.findall(r'\[benchmark\] \d/2 \w+ seed 0: val mIoU',
+                          stdout)) == 2
+    results = json.loads((out / 'results.json').read_text())
+    assert len(results['runs']) == 2
+    for run in results['runs']:
+        log = glob.glob(osp.join(run['work_dir'], '2*', '2*.log'))[0]
+        text = open(log).read()
+        assert 'Distributed training: True' in text
+        assert 'GPU number: 2' in text  # mmengine's name for the processes
+        assert 'CPUDistributedDataParallel' in text
+        assert run['iterations'] == 2 and run['val']['mIoU'] >= 0

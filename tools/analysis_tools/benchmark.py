@@ -58,6 +58,7 @@ import os
 import os.path as osp
 import platform
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -71,6 +72,7 @@ from matplotlib.figure import Figure
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.device import get_device
+from mmengine.dist import is_main_process
 from mmengine.hub import get_config
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
@@ -79,7 +81,8 @@ from mmseg.registry import HOOKS, METRICS, RUNNERS
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.utils import (ensure_label_basis, flop_analyzer,
-                             load_runner_config, write_markdown)
+                             load_runner_config, release_distributed,
+                             setup_cpu_distributed, write_markdown)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.abspath(__file__)
@@ -137,12 +140,24 @@ def parse_args() -> argparse.Namespace:
         '--report-only',
         action='store_true',
         help='rebuild the report from OUT_DIR/results.json, train nothing')
+    parser.add_argument(
+        '--gpus',
+        type=int,
+        default=1,
+        help='processes per run (one per GPU; gloo processes without an '
+        'accelerator), as tools/dist_train.sh CONFIG GPUS')
     # the child processes: one run, or the timing pass
-    parser.add_argument('--run', help=argparse.SUPPRESS)
+    parser.add_argument('--run-config', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--launcher', default='none', choices=['none', 'pytorch'],
+        help=argparse.SUPPRESS)
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int,
+                        help=argparse.SUPPRESS)
     parser.add_argument('--seed', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--time', nargs='+', help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.run is None and args.time is None:
+    if args.run_config is None and args.time is None:
         if args.out_dir is None:
             parser.error('--out-dir is required')
         if not args.report_only and (args.work_dir is None
@@ -233,12 +248,15 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def load_config(key: str, options: Optional[dict], work_dir: str,
-                name: Optional[str] = None) -> Config:
+                name: Optional[str] = None,
+                launcher: str = 'none') -> Config:
     """A config to run in ``work_dir``; ``name`` gives the runner a logger
     and visualizer of its own, apart from another runner's of the same
-    process (which would get its scalars otherwise)."""
-    cfg = load_runner_config(config_file(key), cfg_options=options,
-                             work_dir=work_dir)
+    process (which would get its scalars otherwise). Under ``launcher``
+    'pytorch' without an accelerator, the processes meet over gloo as in
+    ``tools/train.py``."""
+    cfg = load_runner_config(config_file(key), launcher, options, work_dir)
+    setup_cpu_distributed(cfg)
     if name is not None:
         cfg.experiment_name = name
         if cfg.get('visualizer'):
@@ -259,11 +277,10 @@ def ensure_basis(cfg: Config) -> None:
                            head.basis_channels)
 
 
-def train(key: str, seed: int, run_dir: str,
-          options: Optional[dict]) -> dict:
+def train(key: str, seed: int, run_dir: str, options: Optional[dict],
+          launcher: str) -> dict:
     """Train, from the last checkpoint of ``run_dir`` if there is one."""
-    cfg = load_config(key, options, run_dir)
-    ensure_basis(cfg)
+    cfg = load_config(key, options, run_dir, launcher=launcher)
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     last = find_latest_checkpoint(run_dir) if osp.exists(
         osp.join(run_dir, 'last_checkpoint')) else None
@@ -333,11 +350,12 @@ def complexity(runner: Runner) -> dict:
         flops_input_shape=list(inputs.shape))
 
 
-def evaluate(key: str, run_dir: str, options: Optional[dict]) -> dict:
+def evaluate(key: str, run_dir: str, options: Optional[dict],
+             launcher: str) -> dict:
     """The last checkpoint of ``run_dir`` on val (and test) by a runner of
     its own, in ``run_dir/eval``."""
     cfg = load_config(key, options, osp.join(run_dir, 'eval'),
-                      name='benchmark_eval')
+                      name='benchmark_eval', launcher=launcher)
     cfg.load_from = find_latest_checkpoint(run_dir)
     cfg.resume = False
     for part in ('train_dataloader', 'train_cfg', 'optim_wrapper',
@@ -372,17 +390,23 @@ def read_curve(run_dir: str) -> List[List[float]]:
     return [[step, points[step]] for step in sorted(points)]
 
 
-def run_one(key: str, seed: int, run_dir: str,
-            options: Optional[dict]) -> None:
-    """Train (or finish training), evaluate, write ``run_dir/result.json``.
-    """
+def run_one(key: str, seed: int, run_dir: str, options: Optional[dict],
+            launcher: str = 'none') -> None:
+    """Train (or finish training), evaluate, write ``run_dir/result.json``
+    (every process of a distributed run trains and evaluates, the first
+    writes)."""
     trained = osp.join(run_dir, TRAINED)
     if not osp.exists(trained):
-        write_json(train(key, seed, run_dir, options), trained)
-    record = dict(config=key, seed=seed, **evaluate(key, run_dir, options),
-                  **read_json(trained))
-    record.update(work_dir=run_dir, curve=read_curve(run_dir))
-    write_json(record, osp.join(run_dir, RESULT))
+        training = train(key, seed, run_dir, options, launcher)
+        if is_main_process():
+            write_json(training, trained)
+    evaluation = evaluate(key, run_dir, options, launcher)
+    if is_main_process():
+        record = dict(config=key, seed=seed, **evaluation,
+                      **read_json(trained))
+        record.update(work_dir=run_dir, curve=read_curve(run_dir))
+        write_json(record, osp.join(run_dir, RESULT))
+    release_distributed()
 
 
 # --- timing pass (child process) ------------------------------------------
@@ -509,10 +533,25 @@ def duration(seconds: float) -> str:
     return f'{seconds}s'
 
 
-def child(*args: str, options: Sequence[str]) -> int:
-    """Run this tool in a child process; its exit status."""
+def child(*args: str, options: Sequence[str], gpus: int = 1) -> int:
+    """Run this tool in a child process, or in ``gpus`` of them under
+    torch's launcher (one per GPU, or gloo processes on a CPU machine, as
+    ``tools/dist_train.sh``); its exit status."""
     extra = ['--cfg-options', *options] if options else []
-    return subprocess.run([sys.executable, TOOL, *args, *extra]).returncode
+    launch = [sys.executable, TOOL]
+    if gpus > 1:
+        launch = [
+            sys.executable, '-m', 'torch.distributed.run',
+            f'--nproc_per_node={gpus}', f'--master_port={free_port()}', TOOL,
+            '--launcher', 'pytorch'
+        ]
+    return subprocess.run([*launch, *args, *extra]).returncode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def run_suite(args: argparse.Namespace, results: dict,
@@ -538,8 +577,10 @@ def run_suite(args: argparse.Namespace, results: dict,
             continue
         run_dir = run_dir_of(args.work_dir, key, seed)
         start = time.perf_counter()
-        code = child('--run', key, '--seed', str(seed), '--work-dir',
-                     run_dir, options=args.cfg_options)
+        # here, not in the run's processes, which would race to write it
+        ensure_basis(load_config(key, cfg_options(args.cfg_options), run_dir))
+        code = child('--run-config', key, '--seed', str(seed), '--work-dir',
+                     run_dir, options=args.cfg_options, gpus=args.gpus)
         times.append(time.perf_counter() - start)
         remaining -= 1
         eta = duration(statistics.mean(times) * remaining)
@@ -822,8 +863,9 @@ def benchmark(args: argparse.Namespace) -> None:
 def main() -> None:
     args = parse_args()
     options = cfg_options(args.cfg_options)
-    if args.run is not None:
-        run_one(args.run, args.seed, args.work_dir, options)
+    if args.run_config is not None:
+        run_one(args.run_config, args.seed, args.work_dir, options,
+                args.launcher)
     elif args.time is not None:
         write_json(
             measure_speed(args.time, options, args.timing_iters,

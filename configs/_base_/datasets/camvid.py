@@ -1,7 +1,8 @@
 # CamVid, SegNet's 11-class version at its full 360x480 (height x width);
 # tools/dataset_converters/camvid.py writes data/camvid from SegNet's
 # folders. Train: random resize 0.5-2, crop, flip, photometric distortion;
-# val and test: the whole image, metrics on the original labels.
+# val and test: the whole image, metrics on the original labels. 4 images
+# per GPU (the 4xb4 configs).
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
@@ -44,8 +45,8 @@ tta_pipeline = [
         ])
 ]
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
+    batch_size=4,
+    num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
@@ -55,7 +56,7 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
-    num_workers=2,
+    num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
@@ -66,7 +67,7 @@ val_dataloader = dict(
 # SegNet's 233-image test split: report on it, never choose anything by it
 test_dataloader = dict(
     batch_size=1,
-    num_workers=2,
+    num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(

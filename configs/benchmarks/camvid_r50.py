@@ -1,0 +1,30 @@
+# The CamVid benchmark on GPUs: the pairs of camvid.py at full resolution
+# (360x480), R-50-D8 with ImageNet weights (Fast-SCNN and ContextNet from
+# scratch), 4 GPUs x 4 images, 10k iterations; each pair identical but for
+# the method. Run with
+#   python tools/analysis_tools/benchmark.py configs/benchmarks/camvid_r50.py
+# (the runs are launched as tools/train.py is: on one GPU unless the tool
+# itself runs under a distributed launcher). Paths are relative to this file.
+suite = [
+    dict(
+        name='MCIBI (FCN)',
+        method='../mcibi/mcibi-fcn_r50-d8_4xb4-10k_camvid-360x480.py',
+        baseline='../fcn/fcn_r50-d8_4xb4-10k_camvid-360x480.py'),
+    dict(
+        name='MCIBI (PSPNet)',
+        method='../mcibi/mcibi-pspnet_r50-d8_4xb4-10k_camvid-360x480.py',
+        baseline='../pspnet/pspnet_r50-d8_4xb4-10k_camvid-360x480.py'),
+    dict(
+        name='DUpsampling',
+        method='../dupsampling/dupsampling_r50-d8_4xb4-10k_camvid-360x480.py',
+        baseline='../dupsampling/'
+        'deeplabv3plus_r50-d8_4xb4-10k_camvid-360x480.py'),
+    dict(
+        name='EncNet',
+        method='../encnet/encnet-se3_r50-d8_4xb4-10k_camvid-360x480.py',
+        baseline='../fcn/fcn_r50-d8_4xb4-10k_camvid-360x480.py'),
+    dict(
+        name='ContextNet',
+        method='../contextnet/contextnet_cn14_4xb4-10k_camvid-360x480.py',
+        baseline='../contextnet/fast_scnn_4xb4-10k_camvid-360x480.py'),
+]
