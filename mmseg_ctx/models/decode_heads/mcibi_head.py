@@ -49,9 +49,6 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
             query/key/value; defaults to ``channels // 2`` (C/2).
         memory_init (str): ``'random'`` (a random pixel of the class, the
             paper) or ``'mean'`` (the class mean of its first batch).
-        memory_chunk_channels (int, optional): resize the features for the
-            memory update this many channels at a time (less memory, more
-            time; see :class:`FeatureMemory`).
         pool_scales (Sequence[int]): PPM bins for ``context='ppm'``.
         dilations (Sequence[int]): ASPP rates for ``context='aspp'``.
         ocr_channels (int, optional): OCR key/query channels.
@@ -65,7 +62,6 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
                  fusion: str = 'concat',
                  transform_channels: Optional[int] = None,
                  memory_init: str = 'random',
-                 memory_chunk_channels: Optional[int] = None,
                  pool_scales: Sequence[int] = (1, 2, 3, 6),
                  dilations: Sequence[int] = (1, 12, 24, 36),
                  ocr_channels: Optional[int] = None,
@@ -107,8 +103,7 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
             channels,
             init_mode=memory_init,
             ignore_index=self.ignore_index,
-            align_corners=self.align_corners,
-            chunk_channels=memory_chunk_channels)
+            align_corners=self.align_corners)
         self.memory_attention = SDPASelfAttentionBlock(
             key_in_channels=channels,
             query_in_channels=channels,

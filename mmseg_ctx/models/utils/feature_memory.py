@@ -1,12 +1,11 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import logging
-from typing import Iterator, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmengine import dist
 from mmengine.logging import print_log
-from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 
@@ -19,6 +18,127 @@ def memory_momentum(t: int, total: int, m0: float = 0.9,
     return (1 - t / total)**power * (m0 - m0 / 100) + m0 / 100
 
 
+def linear_taps(size_in: int, size_out: int, align_corners: bool,
+                device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
+    """torch's linear interpolation from ``size_in`` to ``size_out`` points
+    as taps: for each output point the first source index ``i`` and the
+    weights of ``i`` and ``i + 1`` (0 where ``i`` is the last source).
+
+    Read off ``F.interpolate`` of the identity, so they are torch's own
+    weights for either ``align_corners``; bilinear resizing is this in each
+    direction.
+    """
+    eye = torch.eye(size_in, device=device)[None]
+    weights = F.interpolate(
+        eye, size=size_out, mode='linear',
+        align_corners=align_corners)[0].t()  # size_out x size_in
+    first = (weights > 0).int().argmax(1)  # the first tap is never 0
+    second = (first + 1).clamp(max=size_in - 1)
+    w_first = weights.gather(1, first[:, None])[:, 0]
+    w_second = torch.where(first + 1 < size_in,
+                           weights.gather(1, second[:, None])[:, 0], 0.)
+    return first, w_first, w_second
+
+
+def bilinear_taps(size_in: Tuple[int, int], size_out: Tuple[int, int],
+                  align_corners: bool,
+                  device: torch.device) -> Tuple[Tensor, Tensor]:
+    """The four source pixels of every output pixel of a bilinear resize
+    and their weights, so that ``resize(f)[:, o] = sum_s w[s, o] *
+    f_pad[:, index[s, o]]``.
+
+    Indices are into the source map padded with a zero row and column,
+    flattened: ``(h + 1) * (w + 1)`` positions, so that the neighbour of a
+    last row or column is a zero of weight 0, never another pixel. The taps
+    are, in order, (y, x), (y, x + 1), (y + 1, x), (y + 1, x + 1).
+
+    Returns:
+        tuple[Tensor, Tensor]: ``index`` and ``weight``, both 4 x HW.
+    """
+    (height, width), stride = size_in, size_in[1] + 1
+    row, row_w0, row_w1 = linear_taps(height, size_out[0], align_corners,
+                                      device)
+    col, col_w0, col_w1 = linear_taps(width, size_out[1], align_corners,
+                                      device)
+    top_left = (row[:, None] * stride + col[None]).flatten()
+    index = torch.stack([
+        top_left, top_left + 1, top_left + stride, top_left + stride + 1
+    ])
+    weight = torch.stack([(a[:, None] * b[None]).flatten()
+                          for a in (row_w0, row_w1)
+                          for b in (col_w0, col_w1)])
+    return index, weight
+
+
+def neighbour_products(padded: Tensor) -> Dict[str, Tensor]:
+    """Dot products of each feature vector of a zero-padded C x (h + 1) x
+    (w + 1) map with itself and with its neighbours to the right, below and
+    on both diagonals of its 2 x 2 block, flattened like the map: all that
+    the squared norm of a bilinearly resized vector needs."""
+    more = F.pad(padded, (0, 1, 0, 1))
+    here, right = more[:, :-1, :-1], more[:, :-1, 1:]
+    down, diagonal = more[:, 1:, :-1], more[:, 1:, 1:]
+
+    def dot(a: Tensor, b: Tensor) -> Tensor:
+        return torch.einsum('chw,chw->hw', a, b).flatten()
+
+    return dict(
+        self=dot(here, here),
+        right=dot(here, right),
+        down=dot(here, down),
+        diagonal=dot(here, diagonal),
+        anti_diagonal=dot(right, down))
+
+
+def resized_square_norms(products: Dict[str, Tensor], index: Tensor,
+                         weight: Tensor) -> Tensor:
+    """``|R_o|^2`` of every output pixel o of the bilinear resize, with
+    ``R_o = sum_s w_s f_s`` over its four taps: the quadratic form
+    ``sum_s sum_t w_s w_t <f_s, f_t>`` of the neighbour products."""
+    w00, w01, w10, w11 = weight
+    i00, i01, i10, i11 = index
+    sq = (w00 * w00 * products['self'][i00] +
+          w01 * w01 * products['self'][i01] +
+          w10 * w10 * products['self'][i10] +
+          w11 * w11 * products['self'][i11])
+    cross = (w00 * w01 * products['right'][i00] +
+             w10 * w11 * products['right'][i10] +
+             w00 * w10 * products['down'][i00] +
+             w01 * w11 * products['down'][i01] +
+             w00 * w11 * products['diagonal'][i00] +
+             w01 * w10 * products['anti_diagonal'][i00])
+    return sq + 2 * cross
+
+
+class MemorySums:
+    """The per-class sums of one batch that the update needs, as named
+    views of one flat buffer, so that a single all-reduce combines them
+    over the processes:
+
+    - ``weighted`` (K x C): ``sum_i (1 - S_i) R_i`` over the pixels of each
+      class (eq. 10's numerator);
+    - ``plain`` (K x C): ``sum_i R_i`` (for a mean);
+    - ``picked`` (K x C): the one pixel drawn for a slot's random
+      initialisation (zero on the processes that do not hold it);
+    - ``weight`` (K): ``sum_i (1 - S_i)`` (eq. 10's denominator);
+    - ``count`` (K): pixels of each class;
+    - ``num_bad`` (1): labels outside ``[0, K)`` that are not ignored.
+    """
+
+    def __init__(self, num_classes: int, channels: int,
+                 like: Tensor) -> None:
+        self.flat = like.new_zeros(num_classes * (3 * channels + 2) + 1)
+        per_class = self.flat[:-1].view(num_classes, 3 * channels + 2)
+        self.weighted, self.plain, self.picked = per_class[:, :3 *
+                                                           channels].split(
+                                                               channels, 1)
+        self.weight, self.count = per_class[:, -2], per_class[:, -1]
+        self.num_bad = self.flat[-1:]
+
+    def all_reduce(self) -> None:
+        dist.all_reduce(self.flat)
+
+
 class FeatureMemory(nn.Module):
     """The feature memory of MCIBI (Jin et al., ICCV 2021, Sec. 3.2).
 
@@ -28,8 +148,8 @@ class FeatureMemory(nn.Module):
     back-propagation: :meth:`update` changes the memory, after the optimiser
     step, by the moving average of eq. 6 towards ``T(R)`` (eq. 8-10):
 
-    - features are resized to the label resolution (eq. 8) and pixels with
-      ``ignore_index`` are left out;
+    - R is the features resized to the label resolution (eq. 8) and pixels
+      with ``ignore_index`` are left out;
     - for each class c in the batch, ``S_i = cos(R_c,i, M[c])`` (eq. 9) and
       ``T(R)[c] = sum_i (1 - S_i) R_c,i / sum_j (1 - S_j)`` (eq. 10); when
       every ``S_i`` is 1 (to fp32 round-off: a mean ``1 - S`` under 1e-6)
@@ -37,6 +157,16 @@ class FeatureMemory(nn.Module):
     - classes absent from the batch are left unchanged;
     - a slot is initialised at its class's first appearance, from one
       pixel chosen uniformly at random (the paper) or from the class mean.
+
+    The resized features are never formed. Bilinear resizing is linear,
+    ``R_o = sum_s w_os f_s`` over the four source pixels s of each label
+    pixel o, so the same numbers come at the feature resolution (h x w):
+    ``<R_o, M_c>`` from the K maps ``M f``; ``|R_o|^2`` as a quadratic form
+    of the dot products of neighbouring feature vectors; and the class sums
+    ``sum_o v_o R_o = sum_s (sum_o v_o w_os) f_s``, the per-pixel weights
+    ``v`` brought down by the adjoint of the resize (a scatter of the four
+    taps), then one product with the features. The work is
+    O(K C hw + HW) per image instead of O(K C HW).
 
     Under distributed training every process contributes its per-class
     sums to one all-reduce, so every process applies the same update, and
@@ -52,12 +182,8 @@ class FeatureMemory(nn.Module):
         init_mode (str): ``'random'`` (a random pixel, the paper's default)
             or ``'mean'`` (the class mean of the first batch).
         ignore_index (int): label of pixels to leave out. Defaults to 255.
-        align_corners (bool): for resizing features to the labels.
-        chunk_channels (int, optional): resize this many channels to the
-            label resolution at a time, so that the update never holds the
-            whole C x H x W features there (1 GB at C = 512 and 512 x 1024
-            labels in fp32), at the price of resizing twice. None (default):
-            all at once.
+        align_corners (bool): of the bilinear resize of eq. 8. Defaults to
+            False.
     """
 
     def __init__(self,
@@ -65,16 +191,11 @@ class FeatureMemory(nn.Module):
                  channels: int,
                  init_mode: str = 'random',
                  ignore_index: int = 255,
-                 align_corners: bool = False,
-                 chunk_channels: Optional[int] = None) -> None:
+                 align_corners: bool = False) -> None:
         super().__init__()
         if init_mode not in ('random', 'mean'):
             raise ValueError(
                 f"init_mode must be 'random' or 'mean', got {init_mode!r}")
-        if chunk_channels is not None and chunk_channels < 1:
-            raise ValueError(
-                f'chunk_channels must be >= 1, got {chunk_channels}')
-        self.chunk_channels = chunk_channels
         self.num_classes = num_classes
         self.channels = channels
         self.init_mode = init_mode
@@ -108,20 +229,6 @@ class FeatureMemory(nn.Module):
                              f'got shape {tuple(labels.shape)}')
         return labels.long()
 
-    def _resized(self, feat: Tensor,
-                 size: Tuple[int, int]) -> Iterator[Tuple[slice, Tensor]]:
-        """The C x h x w ``feat`` at label resolution (eq. 8), as
-        ``chunk_channels`` x HW pieces with the channels they hold; bilinear
-        resizing is per channel, so the pieces are the whole resize."""
-        step = self.chunk_channels or feat.shape[0]
-        for start in range(0, feat.shape[0], step):
-            part = slice(start, start + step)
-            yield part, resize(
-                feat[None, part],
-                size=size,
-                mode='bilinear',
-                align_corners=self.align_corners)[0].flatten(1)
-
     def _pick_targets(self, local_counts: Tensor) -> Optional[Tensor]:
         """For random initialisation: per class, the index (among this
         process's pixels of the class, -1 if none) of the one pixel drawn
@@ -139,17 +246,52 @@ class FeatureMemory(nn.Module):
         mine = (target >= 0) & (target < local_counts) & ~self.initialized
         return torch.where(mine, target, torch.full_like(target, -1))
 
+    def _accumulate(self, feat: Tensor, label: Tensor, keep: Tensor,
+                    unit_memory: Tensor, sums: MemorySums,
+                    picks: Dict[int, int]) -> None:
+        """Add one image's terms of eq. 9-10 to ``sums``, at the feature
+        resolution: ``feat`` C x h x w, ``label`` and ``keep`` H x W,
+        ``picks`` {class: pixel of this image to initialise its slot}."""
+        num_classes = self.num_classes
+        index, weight = bilinear_taps(feat.shape[1:], label.shape,
+                                      self.align_corners, feat.device)
+        padded = F.pad(feat, (0, 1, 0, 1))
+        source = padded.flatten(1)  # C x P, P = (h + 1)(w + 1)
+        positions = source.shape[1]
+        label, keep = label.flatten(), keep.flatten().float()
+        slot = torch.where(keep > 0, label, 0)  # HW
+        # eq. 9: <R_o, M_c> from the K maps M f, |R_o| from the neighbours
+        memory_maps = (unit_memory @ source).flatten()  # K x P
+        dots = (weight * memory_maps[slot * positions + index]).sum(0)
+        norms = resized_square_norms(
+            neighbour_products(padded), index, weight).clamp(min=0).sqrt()
+        distance = keep * (1 - dots / norms.clamp(min=1e-8))  # (1 - S_o)
+        # eq. 10's class sums, brought down by the adjoint of the resize:
+        # rows 0..K-1 weigh pixel o by (1 - S_o), rows K..2K-1 by 1
+        down = source.new_zeros(2 * num_classes * positions)
+        rows = torch.cat([slot, slot + num_classes]) * positions
+        down.index_add_(
+            0, (rows + index.repeat(1, 2)).flatten(),
+            (weight.repeat(1, 2) * torch.cat([distance, keep])).flatten())
+        class_sums = down.view(2 * num_classes, positions) @ source.t()
+        sums.weighted += class_sums[:num_classes]
+        sums.plain += class_sums[num_classes:]
+        sums.weight.scatter_add_(0, slot, distance)
+        for cls, pixel in picks.items():
+            sums.picked[cls] = source[:, index[:, pixel]] @ weight[:, pixel]
+
     @torch.no_grad()
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
         """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
 
-        Sums are formed per image as ``K x HW`` by ``HW x C`` products (over
-        ``chunk_channels`` pieces of the resized features if set), so
-        beside the resized features no ``HW x C`` temporary is made. A label
-        outside ``[0, K)`` (and not ``ignore_index``) raises a ``ValueError``
-        on every process, after the all-reduce, so no process is left
-        waiting; a batch whose sums are not finite (an fp16 overflow) is
-        skipped with a warning rather than written into the memory.
+        In three steps: each image's terms are summed at the feature
+        resolution (:meth:`_accumulate`), the sums of all processes are
+        combined by one all-reduce (:class:`MemorySums`), and the slots are
+        written (:meth:`_write`). A label outside ``[0, K)`` (and not
+        ``ignore_index``) raises a ``ValueError`` on every process, after
+        the all-reduce, so no process is left waiting; a batch whose sums
+        are not finite (an fp16 overflow upstream) is skipped with a
+        warning rather than written into the memory.
 
         Args:
             feats (Tensor): B x C x h x w pixel representations R.
@@ -163,69 +305,42 @@ class FeatureMemory(nn.Module):
         if feats.shape[0] != labels.shape[0]:
             raise ValueError(f'{feats.shape[0]} feature maps but '
                              f'{labels.shape[0]} label maps')
-        num_classes, channels = self.num_classes, self.channels
+        num_classes = self.num_classes
         labeled = labels != self.ignore_index
         bad = labeled & ((labels < 0) | (labels >= num_classes))
         labeled &= ~bad
         with torch.autocast(device_type=feats.device.type, enabled=False):
             feats = feats.float()
             unit_memory = F.normalize(self.memory.float(), dim=1)
+            sums = MemorySums(num_classes, self.channels, feats)
             # B x K pixel counts; scatters, not masks, so that nothing here
             # waits for the device
             codes = torch.where(labeled, labels, num_classes).flatten(1)
-            local_counts = torch.zeros(
+            counts = torch.zeros(
                 codes.shape[0], num_classes + 1, dtype=torch.long,
                 device=codes.device).scatter_add_(
                     1, codes, torch.ones_like(codes))[:, :num_classes]
-            targets = self._pick_targets(local_counts.sum(0))
-            # [sum (1-S)R | sum R | picked pixel | sum (1-S) | count], and
-            # the number of out-of-range labels, all in one all-reduce
-            flat = feats.new_zeros(num_classes * (3 * channels + 2) + 1)
-            stats = flat[:-1].view(num_classes, 3 * channels + 2)
-            weighted, plain, picked = stats[:, :3 * channels].split(
-                channels, dim=1)
-            seen = torch.zeros_like(local_counts[0])
+            targets = self._pick_targets(counts.sum(0))
+            seen = torch.zeros_like(counts[0])
             for feat, label, keep, count in zip(feats, labels, labeled,
-                                                local_counts):
-                size = label.shape
-                label, keep = label.flatten(), keep.flatten()
-                slot = torch.where(keep, label, 0)  # N
-                onehot = feat.new_zeros(num_classes, label.numel()).scatter_(
-                    0, slot[None], keep[None].float())
-                # eq. 9: cosine of each pixel with its class's slot
-                if (self.chunk_channels or channels) >= channels:
-                    # resized once, kept for the sums
-                    pieces = list(self._resized(feat, size))
-                    resized = pieces[0][1]
-                    dots, norm = unit_memory @ resized, resized.norm(dim=0)
-                else:  # piece by piece, resized again for the sums
-                    dots = feat.new_zeros(num_classes, label.numel())
-                    square = feat.new_zeros(label.numel())
-                    for part, resized in self._resized(feat, size):
-                        dots += unit_memory[:, part] @ resized
-                        square += resized.square().sum(0)
-                    pieces, norm = self._resized(feat, size), square.sqrt()
-                cosine = dots.gather(0, slot[None])[0] / norm.clamp(min=1e-8)
-                weighting = onehot * (1 - cosine)
-                pixels = {}
-                if targets is not None:
+                                                counts):
+                picks = {}
+                if targets is not None:  # slots waiting for a first pixel
                     here = (targets >= seen) & (targets < seen + count)
                     for cls in here.nonzero()[:, 0].tolist():
-                        pixels[cls] = (label == cls).nonzero()[
+                        picks[cls] = (label.flatten() == cls).nonzero()[
                             targets[cls] - seen[cls], 0]
-                for part, resized in pieces:
-                    weighted[:, part] += weighting @ resized.t()
-                    plain[:, part] += onehot @ resized.t()
-                    for cls, pixel in pixels.items():
-                        picked[cls, part] = resized[:, pixel]
-                stats[:, -2] += weighting.sum(1)
-                stats[:, -1] += count
+                self._accumulate(feat, label, keep, unit_memory, sums,
+                                 picks)
                 seen += count
-            flat[-1] = bad.sum()
-            dist.all_reduce(flat)
+            sums.count += counts.sum(0)
+            sums.num_bad += bad.sum()
+            sums.all_reduce()
             # the one read of the step's device values
             num_bad, finite = torch.stack([
-                flat[-1], torch.isfinite(stats).all().float()]).tolist()
+                sums.num_bad[0],
+                torch.isfinite(sums.flat[:-1]).all().float()
+            ]).tolist()
             if num_bad > 0:
                 found = labels[bad]
                 value = (f'label {found[0].item()}' if found.numel() else
@@ -241,24 +356,23 @@ class FeatureMemory(nn.Module):
                     logger='current',
                     level=logging.WARNING)
                 return
-            self._write(weighted, plain, picked, stats[:, -2], stats[:, -1],
-                        momentum)
+            self._write(sums, momentum)
 
-    def _write(self, weighted: Tensor, plain: Tensor, picked: Tensor,
-               weight: Tensor, count: Tensor, momentum: float) -> None:
+    def _write(self, sums: MemorySums, momentum: float) -> None:
         """Slots of classes first seen take their first value (a random
         pixel or the mean), the others present move by eq. 6, absent ones
         stay; selected by ``torch.where``, without reading the device."""
+        count, weight = sums.count, sums.weight
         present = count > 0
-        mean = plain / count.clamp(min=1)[:, None]
-        first = picked if self.init_mode == 'random' else mean
+        mean = sums.plain / count.clamp(min=1)[:, None]
+        first = sums.picked if self.init_mode == 'random' else mean
         # eq. 10. When every pixel is parallel to M[c], all 1 - S_i are 0 up
         # to round-off and the weights mean nothing: plain mean
         degenerate = weight <= 1e-6 * count
         target = torch.where(
             degenerate[:, None], mean,
-            weighted / torch.where(degenerate, torch.ones_like(weight),
-                                   weight)[:, None])
+            sums.weighted / torch.where(degenerate, torch.ones_like(weight),
+                                        weight)[:, None])
         old = self.memory.float()
         moved = (1 - momentum) * old + momentum * target
         new = torch.where((present & ~self.initialized)[:, None], first,

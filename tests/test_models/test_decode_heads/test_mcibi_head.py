@@ -2,6 +2,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import load_script
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
 from mmengine.structures import PixelData
@@ -163,17 +164,24 @@ def test_loss_stashes_and_hook_update_consumes():
     assert head.memory.initialized.tolist() == [True] * 4 + [False]
 
 
-def test_memory_update_by_channel_chunks_is_the_same_update():
+def test_memory_update_equals_the_label_resolution_update():
+    """The head's update (at the feature resolution) writes the memory
+    that eq. 8 taken literally (features resized to the labels) writes."""
+    reference = load_script('tools', 'analysis_tools',
+                            'memory_update_cost.py').LabelResolutionMemory
     torch.manual_seed(0)
-    whole = build_head(memory_init='mean')
-    chunked = build_head(memory_init='mean', memory_chunk_channels=3)
-    assert chunked.memory.chunk_channels == 3
-    chunked.load_state_dict(whole.state_dict())
-    for head in (whole, chunked):
-        head.loss(inputs(), samples(), train_cfg={})
-        assert head.update_memory(0.5)
-    assert whole.memory.memory.abs().sum() > 0
-    torch.testing.assert_close(chunked.memory.memory, whole.memory.memory)
+    head, literal = build_head(memory_init='mean'), build_head(
+        memory_init='mean')
+    literal.memory = reference(head.num_classes, head.channels,
+                               init_mode='mean')
+    literal.load_state_dict(head.state_dict())
+    for step in range(2):  # first appearance, then eq. 6-10
+        for model in (head, literal):
+            model.loss(inputs(), samples(), train_cfg={})
+            assert model.update_memory(0.5)
+    assert head.memory.memory.abs().sum() > 0
+    torch.testing.assert_close(head.memory.memory, literal.memory.memory,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_memory_loss_leaves_norm_statistics_alone():

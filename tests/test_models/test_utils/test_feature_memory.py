@@ -8,7 +8,7 @@ import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
-from helpers import free_port
+from helpers import free_port, load_script
 
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 
@@ -60,10 +60,8 @@ def initialised_memory(init_mode='random', **kwargs):
     return mem
 
 
-@pytest.mark.parametrize('chunk_channels', [None, 1, 3])
-def test_update_matches_equations_8_to_10(chunk_channels):
-    """Also when the features are resized a few channels at a time."""
-    mem = initialised_memory(chunk_channels=chunk_channels)
+def test_update_matches_equations_8_to_10():
+    mem = initialised_memory()
     mem.initialized[2] = False  # present in the batch, not yet initialised
     before = mem.memory.clone()
     feats, labels = batch()
@@ -131,8 +129,6 @@ def test_bad_input_is_refused():
         mem.update(torch.zeros(4, C + 1, 3, 5), batch()[1], 0.5)
     with pytest.raises(ValueError, match='init_mode'):
         FeatureMemory(K, C, init_mode='cluster')
-    with pytest.raises(ValueError, match='chunk_channels must be >= 1'):
-        FeatureMemory(K, C, chunk_channels=0)
     assert not mem.initialized.any()
 
 
@@ -206,6 +202,13 @@ def test_two_processes_equal_one_process_on_whole_batch(tmp_path):
         torch.testing.assert_close(result['second'], single.memory)
     # both ranks hold the same memory to the bit
     assert torch.equal(ranks[0]['second'], ranks[1]['second'])
+    # and the label-resolution update on the whole batch agrees
+    literal = label_resolution(num_classes=K, channels=C)
+    torch.manual_seed(0)
+    literal.update(*batch(num=4), 0.9)
+    literal.update(*batch(seed=1, num=4), 0.4)
+    torch.testing.assert_close(ranks[0]['second'], literal.memory,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_non_finite_batch_is_skipped():
@@ -244,3 +247,93 @@ def test_bad_label_on_one_rank_stops_every_rank(tmp_path):
     messages = [open(f'{out}.{r}').read() for r in range(2)]
     assert messages[1].startswith('label 9 is outside [0, 5)')
     assert messages[0].startswith('a label (on another process) is outside')
+
+
+def label_resolution(**kwargs) -> FeatureMemory:
+    """The update with eq. 8 taken literally (features resized to the
+    labels), from tools/analysis_tools/memory_update_cost.py."""
+    return load_script('tools', 'analysis_tools',
+                       'memory_update_cost.py').LabelResolutionMemory(
+                           **kwargs)
+
+
+CASES = {
+    # (K, C, h, w, H, W, B, present classes): non-square, label sizes that
+    # are not multiples of the features', equal sizes, labels smaller
+    'non-square x2': (5, 4, 3, 5, 6, 10, 3, 4),
+    'not a multiple': (7, 6, 5, 4, 17, 13, 2, 7),
+    'same size': (4, 3, 6, 5, 6, 5, 2, 4),
+    'labels smaller': (3, 5, 9, 7, 4, 5, 2, 3),
+    'one class': (1, 8, 4, 6, 13, 22, 2, 1),
+    'many classes': (40, 16, 8, 8, 61, 64, 2, 40),
+    'one feature pixel': (3, 4, 1, 1, 5, 7, 2, 3),
+}
+
+
+@pytest.mark.parametrize('align_corners', [False, True])
+@pytest.mark.parametrize('init_mode', ['random', 'mean'])
+@pytest.mark.parametrize('case', list(CASES))
+def test_feature_resolution_equals_label_resolution(case, init_mode,
+                                                    align_corners):
+    """The update at the feature resolution writes the memory that the
+    label-resolution update writes, to fp32 round-off (relative 1e-5):
+    first appearances (a random pixel or the mean), then eq. 6-10, with
+    ignored pixels, absent classes and a class of a single pixel."""
+    num_classes, channels, h, w, height, width, num, present = CASES[case]
+    gen = torch.Generator().manual_seed(sum(map(ord, case)))
+    kwargs = dict(num_classes=num_classes, channels=channels,
+                  init_mode=init_mode, align_corners=align_corners)
+    ours, literal = FeatureMemory(**kwargs), label_resolution(**kwargs)
+    seen = torch.zeros(num_classes, dtype=torch.bool)
+    for step in range(3):
+        feats = torch.randn(num, channels, h, w, generator=gen)
+        labels = torch.randint(0, present, (num, height, width),
+                               generator=gen)
+        labels[torch.rand(num, height, width, generator=gen) < 0.2] = 255
+        if step == 1 and num_classes > 1:  # a class of one pixel
+            labels[labels == num_classes - 1] = 255
+            labels[0, 0, 0] = num_classes - 1
+        seen[labels[labels != 255].unique()] = True
+        for memory in (ours, literal):
+            torch.manual_seed(step)  # the same random pixel for both
+            memory.update(feats, labels, momentum=0.4)
+        assert torch.equal(ours.initialized, literal.initialized)
+        scale = literal.memory.abs().max()
+        torch.testing.assert_close(ours.memory, literal.memory, rtol=1e-5,
+                                   atol=1e-5 * scale)
+    assert torch.equal(ours.initialized, seen)  # absent: never filled
+
+
+def test_feature_resolution_equals_label_resolution_under_bf16_autocast():
+    """bf16 features under autocast: both compute in fp32 from the same
+    bf16 values, so they agree as in fp32."""
+    gen = torch.Generator().manual_seed(3)
+    feats = torch.randn(2, C, 3, 5, generator=gen).bfloat16()
+    labels = torch.randint(0, K, (2, 7, 11), generator=gen)
+    ours, literal = FeatureMemory(K, C, 'mean'), label_resolution(
+        num_classes=K, channels=C, init_mode='mean')
+    for memory in (ours, literal):
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            memory.update(feats, labels, 0.5)
+            memory.update(feats.flip(-1), labels, 0.5)
+        assert memory.memory.dtype == torch.float32
+    torch.testing.assert_close(ours.memory, literal.memory, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_bilinear_taps_are_torch_resize():
+    """Four taps and weights per output pixel reproduce F.interpolate, for
+    both align_corners, up and down."""
+    from mmseg_ctx.models.utils.feature_memory import bilinear_taps
+    gen = torch.Generator().manual_seed(0)
+    for (h, w), size in (((3, 5), (7, 12)), ((6, 4), (6, 4)),
+                         ((9, 7), (4, 5)), ((1, 1), (3, 2))):
+        feat = torch.randn(2, h, w, generator=gen)
+        padded = F.pad(feat, (0, 1, 0, 1)).flatten(1)
+        for align_corners in (False, True):
+            index, weight = bilinear_taps((h, w), size, align_corners,
+                                          feat.device)
+            ours = (padded[:, index] * weight).sum(1).view(2, *size)
+            torch.testing.assert_close(
+                ours, F.interpolate(feat[None], size=size, mode='bilinear',
+                                    align_corners=align_corners)[0])

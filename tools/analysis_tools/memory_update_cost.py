@@ -1,0 +1,297 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Cost of MCIBI's memory update: eq. 8 at the label resolution (the
+features resized to the labels, three K x HW x C products, as the update
+was computed before) against the same update at the feature resolution
+(``FeatureMemory``), and the update as a share of a training iteration.
+
+For each shape (C channels, K classes, h x w features, H x W labels,
+batch B) both formulations update the same memory from the same random
+features and labels, in turns; reported: the median time of an update,
+its peak extra memory (measured apart, each formulation alone in a fresh
+process: the rise of the peak resident set on CPU, the peak allocation on
+CUDA) and the largest difference of the memories they write. The shapes
+of ``--models`` add a training iteration of FCN and FCN + MCIBI built
+from those configs (the update of the hook included), measured in turns in
+the same run, so that the update's share and FCN + MCIBI / FCN come from
+one machine state. A markdown table is printed and written to ``--out``.
+
+Example::
+
+    python tools/analysis_tools/memory_update_cost.py
+    python tools/analysis_tools/memory_update_cost.py --shapes demo --repeats 3
+"""
+import argparse
+import json
+import os.path as osp
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+import torch
+from mmengine.device import get_device
+from mmseg.models.utils import resize
+from torch import Tensor
+
+from mmseg_ctx.models.utils import FeatureMemory, MemorySums
+from mmseg_ctx.utils import write_markdown
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: (C, K, h, w, H, W, B) and the configs whose training iteration the
+#: update is a share of (FCN, FCN + MCIBI)
+SHAPES = {
+    'demo': dict(
+        shape=(128, 9, 32, 32, 256, 256, 4),
+        configs=('configs/fcn/fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+                 'configs/mcibi/'
+                 'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py'),
+        crop=(256, 256), batch=4),
+    'ade20k': dict(
+        shape=(512, 150, 64, 64, 512, 512, 1),
+        configs=('mmseg::fcn/fcn_r50-d8_4xb4-160k_ade20k-512x512.py',
+                 'configs/mcibi/mcibi-fcn_r50-d8_4xb4-160k_ade20k-512x512.py'),
+        crop=(512, 512), batch=1),
+    'cityscapes-k19': dict(
+        shape=(512, 19, 64, 64, 512, 512, 1),
+        configs=('mmseg::fcn/fcn_r50-d8_4xb2-80k_cityscapes-512x1024.py',
+                 'configs/mcibi/'
+                 'mcibi-fcn_r50-d8_4xb2-80k_cityscapes-512x1024.py'),
+        crop=(512, 512), batch=1),
+}
+
+
+class LabelResolutionMemory(FeatureMemory):
+    """The update as it was computed before: each image's features resized
+    to its labels (C x HW, eq. 8 taken literally), then the class sums as
+    K x HW by HW x C products there. The same numbers as
+    :class:`FeatureMemory`, to round-off; kept as the reference of the
+    tests and the baseline of this tool."""
+
+    def _accumulate(self, feat: Tensor, label: Tensor, keep: Tensor,
+                    unit_memory: Tensor, sums: MemorySums,
+                    picks: Dict[int, int]) -> None:
+        resized = resize(
+            feat[None],
+            size=label.shape,
+            mode='bilinear',
+            align_corners=self.align_corners)[0].flatten(1)  # C x HW
+        label, keep = label.flatten(), keep.flatten()
+        slot = torch.where(keep, label, 0)
+        onehot = feat.new_zeros(self.num_classes, label.numel()).scatter_(
+            0, slot[None], keep[None].float())
+        dots = unit_memory @ resized  # K x HW
+        cosine = dots.gather(0, slot[None])[0] / resized.norm(dim=0).clamp(
+            min=1e-8)
+        weighting = onehot * (1 - cosine)
+        sums.weighted += weighting @ resized.t()
+        sums.plain += onehot @ resized.t()
+        sums.weight += weighting.sum(1)
+        for cls, pixel in picks.items():
+            sums.picked[cls] = resized[:, pixel]
+
+
+FORMULATIONS = {'label resolution': LabelResolutionMemory,
+                'feature resolution': FeatureMemory}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--shapes', nargs='+', default=list(SHAPES), choices=list(SHAPES))
+    parser.add_argument('--repeats', type=int, default=5,
+                        help='timed updates (and iterations) of each')
+    parser.add_argument('--no-models', action='store_true',
+                        help='time the updates only, no training iteration')
+    parser.add_argument('--device', default=None, help='default: mmengine')
+    parser.add_argument(
+        '--out', default='work_dirs/complexity/memory_update_cost.md')
+    # a fresh process measuring one formulation's peak memory
+    parser.add_argument('--peak', nargs=2, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def random_case(shape, device: str, seed: int = 0):
+    """An initialised memory's state, features and labels (5% ignored)."""
+    channels, classes, h, w, height, width, batch = shape
+    gen = torch.Generator().manual_seed(seed)
+    feats = torch.randn(batch, channels, h, w, generator=gen).relu()
+    labels = torch.randint(0, classes, (batch, height, width), generator=gen)
+    labels[torch.rand(batch, height, width, generator=gen) < 0.05] = 255
+    memory = torch.randn(classes, channels, generator=gen).relu()
+    return memory.to(device), feats.to(device), labels.to(device)
+
+
+def build_memory(name: str, memory: Tensor) -> FeatureMemory:
+    module = FORMULATIONS[name](*memory.shape).to(memory.device)
+    module.memory.copy_(memory)
+    module.initialized.fill_(True)
+    return module
+
+
+def synchronize(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+def timed(step: Callable[[], None], device: str) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    step()
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def peak_bytes(name: str, shape_name: str, device: str) -> int:
+    """Peak extra memory of one update, alone in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, osp.abspath(__file__), '--peak', name, shape_name,
+         '--device', device],
+        capture_output=True, text=True, check=True)
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def measure_peak(name: str, shape_name: str, device: str) -> int:
+    memory, feats, labels = random_case(SHAPES[shape_name]['shape'], device)
+    module = build_memory(name, memory)
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+        module.update(feats, labels, 0.5)
+        return torch.cuda.max_memory_allocated(device) - base
+    # kB on Linux; the inputs exist already, the rise is the update's
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    module.update(feats, labels, 0.5)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024
+
+
+class TrainStep:
+    """One training iteration of a config's model (with its custom hooks,
+    e.g. MCIBI's memory update) on random images of ``crop``."""
+
+    def __init__(self, config: str, crop, batch: int, device: str) -> None:
+        from mmengine.config import Config
+        from mmengine.hub import get_config
+        from mmengine.optim import build_optim_wrapper
+        from mmengine.registry import init_default_scope
+        from mmseg.registry import HOOKS, MODELS
+        from mmseg.structures import SegDataSample
+        from mmengine.structures import PixelData
+        cfg = get_config(config) if '::' in config else Config.fromfile(
+            osp.join(ROOT, config))
+        init_default_scope('mmseg')
+        cfg.model.pretrained = None
+        cfg.model.data_preprocessor.size = crop
+        self.model = MODELS.build(cfg.model).to(device).train()
+        self.optim_wrapper = build_optim_wrapper(self.model,
+                                                 cfg.optim_wrapper)
+        self.hooks = [HOOKS.build(h) for h in cfg.get('custom_hooks', [])]
+        classes = cfg.model.decode_head.num_classes
+        gen = torch.Generator().manual_seed(0)
+        samples = []
+        for _ in range(batch):
+            sample = SegDataSample(metainfo=dict(
+                img_shape=crop, ori_shape=crop, pad_shape=crop))
+            sample.gt_sem_seg = PixelData(data=torch.randint(
+                0, classes, (1, *crop), generator=gen))
+            samples.append(sample)
+        self.data = dict(
+            inputs=[torch.randint(0, 255, (3, *crop), generator=gen,
+                                  dtype=torch.uint8) for _ in range(batch)],
+            data_samples=samples)
+        runner = _HookRunner(self.model)
+        for hook in self.hooks:
+            hook.before_train(runner)
+        self.runner = runner
+
+    def __call__(self) -> None:
+        outputs = self.model.train_step(self.data, self.optim_wrapper)
+        for hook in self.hooks:
+            hook.after_train_iter(self.runner, 0, self.data, outputs)
+
+
+class _HookRunner:
+    """What MCIBIMemoryHook reads of a Runner."""
+
+    def __init__(self, model) -> None:
+        from mmengine.logging import MessageHub
+        self.model = model
+        self.iter, self.max_iters = 0, 1000
+        self.message_hub = MessageHub.get_instance('memory_update_cost')
+
+
+def measure(shape_name: str, repeats: int, models: bool,
+            device: str) -> dict:
+    spec = SHAPES[shape_name]
+    memory, feats, labels = random_case(spec['shape'], device)
+    modules = {name: build_memory(name, memory) for name in FORMULATIONS}
+    steps: Dict[str, Callable[[], None]] = {
+        name: (lambda m=module: m.update(feats, labels, 0.5))
+        for name, module in modules.items()
+    }
+    if models:
+        for role, config in zip(('FCN', 'FCN+MCIBI'), spec['configs']):
+            steps[role] = TrainStep(config, spec['crop'], spec['batch'],
+                                    device)
+    for step in steps.values():  # warm-up
+        step()
+    times: Dict[str, List[float]] = {name: [] for name in steps}
+    for _ in range(repeats):  # in turns
+        for name, step in steps.items():
+            times[name].append(timed(step, device))
+    first, second = (modules[n].memory for n in FORMULATIONS)
+    result = dict(
+        seconds={name: statistics.median(t) for name, t in times.items()},
+        peak_bytes={name: peak_bytes(name, shape_name, device)
+                    for name in FORMULATIONS},
+        max_abs_diff=float((first - second).abs().max()),
+        max_abs=float(first.abs().max()))
+    return result
+
+
+def markdown_table(results: Dict[str, dict], device: str) -> str:
+    lines = [
+        '| shape (C, K, h x w, H x W, B) | update, label res. (s) | update, '
+        'feature res. (s) | speed-up | peak extra memory, label / feature '
+        '(MB) | memory ratio | update / FCN+MCIBI iteration | FCN+MCIBI / '
+        'FCN | max abs diff |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+    ]
+    for name, r in results.items():
+        c, k, h, w, height, width, b = SHAPES[name]['shape']
+        old, new = (r['seconds'][n] for n in FORMULATIONS)
+        peak_old, peak_new = (r['peak_bytes'][n] / 2**20 for n in FORMULATIONS)
+        iteration = r['seconds'].get('FCN+MCIBI')
+        share = f'{new / iteration:.1%}' if iteration else '-'
+        ratio = (f'{iteration / r["seconds"]["FCN"]:.2f}x'
+                 if iteration else '-')
+        lines.append(
+            f'| {name}: {c}, {k}, {h}x{w}, {height}x{width}, {b} | '
+            f'{old:.3f} | {new:.4f} | {old / new:.0f}x | '
+            f'{peak_old:.0f} / {peak_new:.0f} | '
+            f'{peak_new / max(peak_old, 1e-9):.1%} | {share} | {ratio} | '
+            f'{r["max_abs_diff"]:.1e} (of {r["max_abs"]:.1f}) |')
+    lines.append('')
+    lines.append(f'Medians of the runs on {device}, the formulations (and '
+                 'the FCN and FCN+MCIBI iterations) in turns; peak memory '
+                 'of each update alone in a fresh process.')
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    args = parse_args()
+    device = args.device or get_device()
+    if args.peak:
+        print(measure_peak(*args.peak, device))
+        return
+    results = {name: measure(name, args.repeats, not args.no_models, device)
+               for name in args.shapes}
+    table = markdown_table(results, device)
+    write_markdown(table, args.out)
+    with open(osp.splitext(args.out)[0] + '.json', 'w') as f:
+        json.dump(results, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
