@@ -8,8 +8,8 @@ For each shape (C channels, K classes, h x w features, H x W labels,
 batch B) both formulations update the same memory from the same random
 features and labels, in turns; reported: the median time of an update,
 its peak extra memory (measured apart, each formulation alone in a fresh
-process: the rise of the peak resident set on CPU, the peak allocation on
-CUDA) and the largest difference of the memories they write. The shapes
+process, on its second update as in training: the rise of the peak
+resident set on CPU (Linux), the peak allocation on CUDA) and the largest difference of the memories they write. The shapes
 of ``--models`` add a training iteration of FCN and FCN + MCIBI built
 from those configs (the update of the hook included), measured in turns in
 the same run, so that the update's share and FCN + MCIBI / FCN come from
@@ -23,7 +23,6 @@ Example::
 import argparse
 import json
 import os.path as osp
-import resource
 import statistics
 import subprocess
 import sys
@@ -69,27 +68,30 @@ class LabelResolutionMemory(FeatureMemory):
     :class:`FeatureMemory`, to round-off; kept as the reference of the
     tests and the baseline of this tool."""
 
-    def _accumulate(self, feat: Tensor, label: Tensor, keep: Tensor,
+    def _accumulate(self, feats: Tensor, labels: Tensor, keep: Tensor,
                     unit_memory: Tensor, sums: MemorySums,
                     picks: Dict[int, int]) -> None:
-        resized = resize(
-            feat[None],
-            size=label.shape,
-            mode='bilinear',
-            align_corners=self.align_corners)[0].flatten(1)  # C x HW
-        label, keep = label.flatten(), keep.flatten()
-        slot = torch.where(keep, label, 0)
-        onehot = feat.new_zeros(self.num_classes, label.numel()).scatter_(
-            0, slot[None], keep[None].float())
-        dots = unit_memory @ resized  # K x HW
-        cosine = dots.gather(0, slot[None])[0] / resized.norm(dim=0).clamp(
-            min=1e-8)
-        weighting = onehot * (1 - cosine)
-        sums.weighted += weighting @ resized.t()
-        sums.plain += onehot @ resized.t()
-        sums.weight += weighting.sum(1)
-        for cls, pixel in picks.items():
-            sums.picked[cls] = resized[:, pixel]
+        pixels = labels[0].numel()
+        for at, (feat, label, kept) in enumerate(zip(feats, labels, keep)):
+            resized = resize(
+                feat[None],
+                size=label.shape,
+                mode='bilinear',
+                align_corners=self.align_corners)[0].flatten(1)  # C x HW
+            label, kept = label.flatten(), kept.flatten()
+            slot = torch.where(kept, label, 0)
+            onehot = feat.new_zeros(self.num_classes, pixels).scatter_(
+                0, slot[None], kept[None].float())
+            dots = unit_memory @ resized  # K x HW
+            cosine = dots.gather(0, slot[None])[0] / resized.norm(
+                dim=0).clamp(min=1e-8)
+            weighting = onehot * (1 - cosine)
+            sums.weighted += weighting @ resized.t()
+            sums.plain += onehot @ resized.t()
+            sums.weight += weighting.sum(1)
+            for cls, pixel in picks.items():
+                if pixel // pixels == at:
+                    sums.picked[cls] = resized[:, pixel % pixels]
 
 
 FORMULATIONS = {'label resolution': LabelResolutionMemory,
@@ -100,6 +102,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--shapes', nargs='+', default=list(SHAPES), choices=list(SHAPES))
+    parser.add_argument(
+        '--shape', nargs=7, type=int, metavar=('C', 'K', 'h', 'w', 'H', 'W',
+                                               'B'),
+        help='one shape of your own instead (updates only, no models)')
     parser.add_argument('--repeats', type=int, default=5,
                         help='timed updates (and iterations) of each')
     parser.add_argument('--no-models', action='store_true',
@@ -108,7 +114,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out', default='work_dirs/complexity/memory_update_cost.md')
     # a fresh process measuring one formulation's peak memory
-    parser.add_argument('--peak', nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument('--peak', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -143,27 +149,39 @@ def timed(step: Callable[[], None], device: str) -> float:
     return time.perf_counter() - start
 
 
-def peak_bytes(name: str, shape_name: str, device: str) -> int:
+def peak_bytes(name: str, shape, device: str) -> int:
     """Peak extra memory of one update, alone in a fresh process."""
     proc = subprocess.run(
-        [sys.executable, osp.abspath(__file__), '--peak', name, shape_name,
-         '--device', device],
+        [sys.executable, osp.abspath(__file__), '--peak', name, '--shape',
+         *map(str, shape), '--device', device],
         capture_output=True, text=True, check=True)
     return int(proc.stdout.strip().splitlines()[-1])
 
 
-def measure_peak(name: str, shape_name: str, device: str) -> int:
-    memory, feats, labels = random_case(SHAPES[shape_name]['shape'], device)
+def measure_peak(name: str, shape, device: str) -> int:
+    memory, feats, labels = random_case(shape, device)
     module = build_memory(name, memory)
+    module.update(feats, labels, 0.5)  # as in training: not the first
     if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device)
         module.update(feats, labels, 0.5)
         return torch.cuda.max_memory_allocated(device) - base
-    # kB on Linux; the inputs exist already, the rise is the update's
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # the inputs exist already: the rise of the peak resident set over the
+    # resident set now is the update's. The peak is reset first (Linux's
+    # clear_refs): a fresh process inherits its parent's ru_maxrss
+    base = resident_kb('VmRSS')
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
     module.update(feats, labels, 0.5)
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024
+    return (resident_kb('VmHWM') - base) * 1024
+
+
+def resident_kb(field: str) -> int:
+    """A field of /proc/self/status, in kB."""
+    with open('/proc/self/status') as f:
+        line = next(line for line in f if line.startswith(field + ':'))
+    return int(line.split()[1])
 
 
 class TrainStep:
@@ -221,9 +239,10 @@ class _HookRunner:
         self.message_hub = MessageHub.get_instance('memory_update_cost')
 
 
-def measure(shape_name: str, repeats: int, models: bool,
-            device: str) -> dict:
-    spec = SHAPES[shape_name]
+def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
+    """Times, peaks and the difference of the two updates at one shape
+    (``spec`` as in ``SHAPES``), with its models' iterations if
+    ``models``."""
     memory, feats, labels = random_case(spec['shape'], device)
     modules = {name: build_memory(name, memory) for name in FORMULATIONS}
     steps: Dict[str, Callable[[], None]] = {
@@ -243,14 +262,15 @@ def measure(shape_name: str, repeats: int, models: bool,
     first, second = (modules[n].memory for n in FORMULATIONS)
     result = dict(
         seconds={name: statistics.median(t) for name, t in times.items()},
-        peak_bytes={name: peak_bytes(name, shape_name, device)
+        peak_bytes={name: peak_bytes(name, spec['shape'], device)
                     for name in FORMULATIONS},
         max_abs_diff=float((first - second).abs().max()),
         max_abs=float(first.abs().max()))
     return result
 
 
-def markdown_table(results: Dict[str, dict], device: str) -> str:
+def markdown_table(results: Dict[str, dict], shapes: Dict[str, dict],
+                   device: str) -> str:
     lines = [
         '| shape (C, K, h x w, H x W, B) | update, label res. (s) | update, '
         'feature res. (s) | speed-up | peak extra memory, label / feature '
@@ -259,7 +279,7 @@ def markdown_table(results: Dict[str, dict], device: str) -> str:
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
     ]
     for name, r in results.items():
-        c, k, h, w, height, width, b = SHAPES[name]['shape']
+        c, k, h, w, height, width, b = shapes[name]['shape']
         old, new = (r['seconds'][n] for n in FORMULATIONS)
         peak_old, peak_new = (r['peak_bytes'][n] / 2**20 for n in FORMULATIONS)
         iteration = r['seconds'].get('FCN+MCIBI')
@@ -283,11 +303,14 @@ def main() -> None:
     args = parse_args()
     device = args.device or get_device()
     if args.peak:
-        print(measure_peak(*args.peak, device))
+        print(measure_peak(args.peak, args.shape, device))
         return
-    results = {name: measure(name, args.repeats, not args.no_models, device)
-               for name in args.shapes}
-    table = markdown_table(results, device)
+    shapes = dict(custom=dict(shape=tuple(args.shape))) if args.shape else {
+        name: SHAPES[name] for name in args.shapes}
+    models = not (args.no_models or args.shape)
+    results = {name: measure(spec, args.repeats, models, device)
+               for name, spec in shapes.items()}
+    table = markdown_table(results, shapes, device)
     write_markdown(table, args.out)
     with open(osp.splitext(args.out)[0] + '.json', 'w') as f:
         json.dump(results, f, indent=1)

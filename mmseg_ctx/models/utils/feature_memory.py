@@ -71,16 +71,17 @@ def bilinear_taps(size_in: Tuple[int, int], size_out: Tuple[int, int],
 
 
 def neighbour_products(padded: Tensor) -> Dict[str, Tensor]:
-    """Dot products of each feature vector of a zero-padded C x (h + 1) x
-    (w + 1) map with itself and with its neighbours to the right, below and
-    on both diagonals of its 2 x 2 block, flattened like the map: all that
-    the squared norm of a bilinearly resized vector needs."""
+    """Dot products of each feature vector of zero-padded (B x) C x (h + 1)
+    x (w + 1) maps with itself and with its neighbours to the right, below
+    and on both diagonals of its 2 x 2 block, flattened like the maps ((B x)
+    P): all that the squared norm of a bilinearly resized vector needs."""
     more = F.pad(padded, (0, 1, 0, 1))
-    here, right = more[:, :-1, :-1], more[:, :-1, 1:]
-    down, diagonal = more[:, 1:, :-1], more[:, 1:, 1:]
+    here, right = more[..., :-1, :-1], more[..., :-1, 1:]
+    down, diagonal = more[..., 1:, :-1], more[..., 1:, 1:]
 
     def dot(a: Tensor, b: Tensor) -> Tensor:
-        return torch.einsum('chw,chw->hw', a, b).flatten()
+        # on the shifted views as they are (einsum would copy them first)
+        return (a * b).sum(-3).flatten(-2)
 
     return dict(
         self=dot(here, here),
@@ -97,16 +98,15 @@ def resized_square_norms(products: Dict[str, Tensor], index: Tensor,
     ``sum_s sum_t w_s w_t <f_s, f_t>`` of the neighbour products."""
     w00, w01, w10, w11 = weight
     i00, i01, i10, i11 = index
-    sq = (w00 * w00 * products['self'][i00] +
-          w01 * w01 * products['self'][i01] +
-          w10 * w10 * products['self'][i10] +
-          w11 * w11 * products['self'][i11])
-    cross = (w00 * w01 * products['right'][i00] +
-             w10 * w11 * products['right'][i10] +
-             w00 * w10 * products['down'][i00] +
-             w01 * w11 * products['down'][i01] +
-             w00 * w11 * products['diagonal'][i00] +
-             w01 * w10 * products['anti_diagonal'][i00])
+    p = products
+    sq = (w00 * w00 * p['self'][..., i00] + w01 * w01 * p['self'][..., i01] +
+          w10 * w10 * p['self'][..., i10] + w11 * w11 * p['self'][..., i11])
+    cross = (w00 * w01 * p['right'][..., i00] +
+             w10 * w11 * p['right'][..., i10] +
+             w00 * w10 * p['down'][..., i00] +
+             w01 * w11 * p['down'][..., i01] +
+             w00 * w11 * p['diagonal'][..., i00] +
+             w01 * w10 * p['anti_diagonal'][..., i00])
     return sq + 2 * cross
 
 
@@ -201,6 +201,8 @@ class FeatureMemory(nn.Module):
         self.init_mode = init_mode
         self.ignore_index = ignore_index
         self.align_corners = align_corners
+        # bilinear taps by (feature size, label size, device); not state
+        self._tap_cache: Dict[tuple, Tuple[Tensor, Tensor]] = {}
         self.register_buffer('memory', torch.zeros(num_classes, channels))
         self.register_buffer('initialized',
                              torch.zeros(num_classes, dtype=torch.bool))
@@ -246,39 +248,58 @@ class FeatureMemory(nn.Module):
         mine = (target >= 0) & (target < local_counts) & ~self.initialized
         return torch.where(mine, target, torch.full_like(target, -1))
 
-    def _accumulate(self, feat: Tensor, label: Tensor, keep: Tensor,
+    def _taps(self, size_in: Tuple[int, int], size_out: Tuple[int, int],
+              device: torch.device) -> Tuple[Tensor, Tensor]:
+        """:func:`bilinear_taps`, kept for the sizes last seen (training
+        crops repeat every iteration)."""
+        key = (tuple(size_in), tuple(size_out), str(device))
+        if key not in self._tap_cache:
+            if len(self._tap_cache) >= 4:
+                self._tap_cache.clear()
+            self._tap_cache[key] = bilinear_taps(size_in, size_out,
+                                                 self.align_corners, device)
+        return self._tap_cache[key]
+
+    def _accumulate(self, feats: Tensor, labels: Tensor, keep: Tensor,
                     unit_memory: Tensor, sums: MemorySums,
                     picks: Dict[int, int]) -> None:
-        """Add one image's terms of eq. 9-10 to ``sums``, at the feature
-        resolution: ``feat`` C x h x w, ``label`` and ``keep`` H x W,
-        ``picks`` {class: pixel of this image to initialise its slot}."""
-        num_classes = self.num_classes
-        index, weight = bilinear_taps(feat.shape[1:], label.shape,
-                                      self.align_corners, feat.device)
-        padded = F.pad(feat, (0, 1, 0, 1))
-        source = padded.flatten(1)  # C x P, P = (h + 1)(w + 1)
-        positions = source.shape[1]
-        label, keep = label.flatten(), keep.flatten().float()
-        slot = torch.where(keep > 0, label, 0)  # HW
+        """Add the batch's terms of eq. 9-10 to ``sums``, at the feature
+        resolution: ``feats`` B x C x h x w, ``labels`` and ``keep`` B x H x
+        W, ``picks`` {class: pixel (of the flattened B x H x W) that
+        initialises its slot}."""
+        num_images, num_classes = feats.shape[0], self.num_classes
+        index, weight = self._taps(feats.shape[2:], labels.shape[1:],
+                                   feats.device)  # 4 x HW
+        padded = F.pad(feats, (0, 1, 0, 1))
+        source = padded.flatten(2)  # B x C x P, P = (h + 1)(w + 1)
+        positions = source.shape[2]
+        keep = keep.flatten(1).float()
+        slot = torch.where(keep > 0, labels.flatten(1), 0)  # B x HW
+        # tap s of pixel o in the K x P maps of its image and class
+        image = torch.arange(num_images, device=feats.device)[:, None, None]
+        in_class = index + (image * num_classes + slot[:, None]) * positions
         # eq. 9: <R_o, M_c> from the K maps M f, |R_o| from the neighbours
-        memory_maps = (unit_memory @ source).flatten()  # K x P
-        dots = (weight * memory_maps[slot * positions + index]).sum(0)
+        memory_maps = (unit_memory @ source).flatten()  # B x K x P
+        dots = (weight * memory_maps[in_class]).sum(1)
         norms = resized_square_norms(
             neighbour_products(padded), index, weight).clamp(min=0).sqrt()
         distance = keep * (1 - dots / norms.clamp(min=1e-8))  # (1 - S_o)
         # eq. 10's class sums, brought down by the adjoint of the resize:
-        # rows 0..K-1 weigh pixel o by (1 - S_o), rows K..2K-1 by 1
-        down = source.new_zeros(2 * num_classes * positions)
-        rows = torch.cat([slot, slot + num_classes]) * positions
-        down.index_add_(
-            0, (rows + index.repeat(1, 2)).flatten(),
-            (weight.repeat(1, 2) * torch.cat([distance, keep])).flatten())
-        class_sums = down.view(2 * num_classes, positions) @ source.t()
+        # per image the K x P maps of sum_o w_os (1 - S_o) and of sum_o w_os
+        down = source.new_zeros(2, num_images * num_classes * positions)
+        in_class = in_class.flatten()
+        down[0].index_add_(0, in_class, (weight * distance[:, None]).flatten())
+        down[1].index_add_(0, in_class, (weight * keep[:, None]).flatten())
+        down = down.view(2, num_images, num_classes, positions).transpose(0, 1)
+        class_sums = (down.reshape(num_images, 2 * num_classes, positions)
+                      @ source.transpose(1, 2)).sum(0)  # 2K x C
         sums.weighted += class_sums[:num_classes]
         sums.plain += class_sums[num_classes:]
-        sums.weight.scatter_add_(0, slot, distance)
+        sums.weight.scatter_add_(0, slot.flatten(), distance.flatten())
         for cls, pixel in picks.items():
-            sums.picked[cls] = source[:, index[:, pixel]] @ weight[:, pixel]
+            at, pixel = divmod(pixel, index.shape[1])
+            sums.picked[cls] = source[at][:, index[:, pixel]] @ weight[:,
+                                                                       pixel]
 
     @torch.no_grad()
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
@@ -321,18 +342,14 @@ class FeatureMemory(nn.Module):
                 device=codes.device).scatter_add_(
                     1, codes, torch.ones_like(codes))[:, :num_classes]
             targets = self._pick_targets(counts.sum(0))
-            seen = torch.zeros_like(counts[0])
-            for feat, label, keep, count in zip(feats, labels, labeled,
-                                                counts):
-                picks = {}
-                if targets is not None:  # slots waiting for a first pixel
-                    here = (targets >= seen) & (targets < seen + count)
-                    for cls in here.nonzero()[:, 0].tolist():
-                        picks[cls] = (label.flatten() == cls).nonzero()[
-                            targets[cls] - seen[cls], 0]
-                self._accumulate(feat, label, keep, unit_memory, sums,
-                                 picks)
-                seen += count
+            picks = {}
+            if targets is not None:  # slots waiting for a first pixel
+                codes_flat = codes.flatten()
+                for cls in (targets >= 0).nonzero()[:, 0].tolist():
+                    picks[cls] = int((codes_flat == cls).nonzero()[
+                        targets[cls], 0])
+            self._accumulate(feats, labels, labeled, unit_memory, sums,
+                             picks)
             sums.count += counts.sum(0)
             sums.num_bad += bad.sum()
             sums.all_reduce()
