@@ -4,11 +4,16 @@
 Builds mmseg's ``ASPPHead`` and ``PSPHead`` (PPM) and our ``MCIBIHead``
 (DCA, the dataset-level context aggregation, alone and on top of ASPP) on a
 1 x C x S x S feature map (the paper: 2048 x 128 x 128, 150 classes), and
-reports parameters and FLOPs from mmengine's counter (multiply-adds, with a
-handle for ``scaled_dot_product_attention``) and the latency on this
-machine as a ratio to PPM's, measured in the same run. The paper's numbers
-(V100) stand beside ours; a markdown table is printed and written to
-``--out``.
+counts each row as the paper does: the module without its classifier.
+ASPP and PPM are mmseg's heads less ``conv_seg``; DCA is MCIBIHead's
+bottleneck, memory attention and fusion (not H1 and H2, the two
+classifiers), ASPP+DCA the same with the ASPP on R. Parameters, and FLOPs
+from mmengine's counter (multiply-adds) with the attention products
+(``Q K^T`` and ``P V`` of ``scaled_dot_product_attention``, which the
+counter sees only through our handle) in a column of their own; the whole
+heads' figures beside; the latency on this machine as a ratio to PPM's,
+measured in the same run. The paper's numbers (V100) stand beside ours; a
+markdown table is printed and written to ``--out``.
 
 Example::
 
@@ -89,14 +94,34 @@ def build_modules(channels: int, num_classes: int) -> Dict[str, nn.Module]:
     }
 
 
-def measure(module: nn.Module, x: torch.Tensor, repeats: int) -> Dict:
+#: the submodules of each row that the paper counts (Table 3): the heads
+#: without their classifiers
+PAPER_PARTS = {
+    'ASPP': ('image_pool', 'aspp_modules', 'bottleneck'),
+    'PPM': ('psp_modules', 'bottleneck'),
+    'DCA': ('bottleneck', 'memory_attention', 'fuse'),
+    'ASPP+DCA': ('bottleneck', 'image_context', 'memory_attention', 'fuse'),
+}
+SDPA = 'scaled_dot_product_attention'
+
+
+def measure(module: nn.Module, parts, x: torch.Tensor,
+            repeats: int) -> Dict:
+    """Parameters and FLOPs of the whole head and of its ``parts`` (the
+    attention products apart), and the median latency."""
     def synchronize() -> None:  # kernels, not launches, on a GPU
         if x.is_cuda:
             torch.cuda.synchronize(x.device)
 
+    names = [f'head.{part}' for part in parts]
+    counts = parameter_count(module)
     with torch.no_grad():
-        flops = flop_analyzer(module, (x, )).unsupported_ops_warnings(
-            False).total()
+        analyzer = flop_analyzer(module, (x, )).unsupported_ops_warnings(
+            False).uncalled_modules_warnings(False)
+        by_operator = analyzer.by_module_and_operator()
+        attention = sum(
+            count for name in names
+            for op, count in by_operator.get(name, {}).items() if SDPA in op)
         module(x)  # warm-up
         times = []
         for _ in range(repeats):
@@ -106,30 +131,43 @@ def measure(module: nn.Module, x: torch.Tensor, repeats: int) -> Dict:
             synchronize()
             times.append(time.perf_counter() - start)
     return dict(
-        params=parameter_count(module)[''],
-        flops=flops,
+        params=sum(counts[name] for name in names),
+        flops=sum(analyzer.by_module()[name] for name in names) - attention,
+        attention_flops=attention,
+        head_params=counts[''],
+        head_flops=analyzer.total(),
         latency=statistics.median(times))
 
 
 def markdown(rows: Dict[str, Dict], size: int, channels: int,
-             device: str) -> str:
+             num_classes: int, device: str) -> str:
     lines = [
-        '| module | params (M) | paper | GFLOPs | paper | latency / PPM '
-        '| paper |', '|---|---:|---:|---:|---:|---:|---:|'
+        '| module | params (M) | paper | GFLOPs | paper | attention GFLOPs '
+        '| whole head: params (M) / GFLOPs | latency / PPM | paper |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
     ]
     for name, row in rows.items():
         params, gflops, ms = PAPER[name]
         ratio = row['latency'] / rows['PPM']['latency']
         lines.append(
             f'| {name} | {row["params"] / 1e6:.2f} | {params:.2f} | '
-            f'{row["flops"] / 1e9:.2f} | {gflops:.2f} | {ratio:.2f} | '
+            f'{row["flops"] / 1e9:.2f} | {gflops:.2f} | '
+            f'{row["attention_flops"] / 1e9:.2f} | '
+            f'{row["head_params"] / 1e6:.2f} / '
+            f'{row["head_flops"] / 1e9:.2f} | {ratio:.2f} | '
             f'{ms / PAPER["PPM"][2]:.2f} |')
     lines.append('')
     lines.append(
-        f'Input 1 x {channels} x {size} x {size}; FLOPs are multiply-adds '
-        "from mmengine's counter, attention included; latency is the median "
-        f'forward time on {device} as a ratio to PPM in the same run. Paper: '
-        'Table 3 of the MCIBI paper, 1 x 2048 x 128 x 128, V100.')
+        f'Input 1 x {channels} x {size} x {size}, {num_classes} classes. '
+        'Params and GFLOPs as the paper counts: the heads without their '
+        'classifiers (ASPP, PPM: mmseg\'s heads less conv_seg; DCA: '
+        'bottleneck, memory attention and fusion, not H1 and H2); FLOPs '
+        "are multiply-adds from mmengine's counter without the attention "
+        'products, which stand apart (Q K^T and P V, counted by our '
+        'handle); the whole heads (classifiers and attention included) '
+        f'beside. Latency: the median forward time on {device} as a ratio '
+        'to PPM in the same run. Paper: Table 3 of the MCIBI paper, '
+        '1 x 2048 x 128 x 128, V100.')
     return '\n'.join(lines) + '\n'
 
 
@@ -140,9 +178,11 @@ def main() -> None:
     rows: Dict[str, Dict] = {}
     for name, module in build_modules(args.channels,
                                       args.num_classes).items():
-        rows[name] = measure(module.to(device), x, args.repeats)
+        rows[name] = measure(module.to(device), PAPER_PARTS[name], x,
+                             args.repeats)
         print(f'{name}: {rows[name]}', flush=True)
-    table = markdown(rows, args.size, args.channels, device)
+    table = markdown(rows, args.size, args.channels, args.num_classes,
+                     device)
     write_markdown(table, args.out)
 
 

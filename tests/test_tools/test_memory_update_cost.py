@@ -1,0 +1,47 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""tools/analysis_tools/memory_update_cost.py: the table's structure and
+its numbers against the JSON it writes (never its times)."""
+import json
+
+from helpers import run_script
+
+TOOL = 'tools/analysis_tools/memory_update_cost.py'
+
+
+def rows(path):
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith('| shape (C, K, h x w, H x W, B) | update, '
+                               'label res. (s) | update, feature res. (s)')
+    return [[cell.strip() for cell in line.strip('|').split('|')]
+            for line in lines[2:] if line.startswith('| ')]
+
+
+def test_custom_shape(tmp_path):
+    out = tmp_path / 'cost.md'
+    run_script(TOOL, '--shape', '16', '5', '6', '7', '23', '29', '2',
+               '--repeats', '1', '--out', str(out))
+    (row, ) = rows(out)
+    result = json.loads((tmp_path / 'cost.json').read_text())['custom']
+    assert row[0] == 'custom: 16, 5, 6x7, 23x29, 2'
+    old, new = (result['seconds'][n]
+                for n in ('label resolution', 'feature resolution'))
+    assert row[1:4] == [f'{old:.3f}', f'{new:.4f}', f'{old / new:.0f}x']
+    # the same update: both memories agree to fp32 round-off
+    assert result['max_abs_diff'] <= 1e-5 * result['max_abs']
+    assert all(v >= 0 for v in result['peak_bytes'].values())
+    assert row[6:8] == ['-', '-']  # no models for a shape of one's own
+
+
+def test_demo_shape_with_its_models(tmp_path):
+    """The update's share of an FCN + MCIBI iteration and FCN + MCIBI / FCN
+    come from iterations of the demo configs measured in the same run."""
+    out = tmp_path / 'cost.md'
+    run_script(TOOL, '--shapes', 'demo', '--repeats', '1', '--out', str(out))
+    (row, ) = rows(out)
+    result = json.loads((tmp_path / 'cost.json').read_text())['demo']
+    seconds = result['seconds']
+    assert set(seconds) == {'label resolution', 'feature resolution', 'FCN',
+                            'FCN+MCIBI'}
+    assert row[6] == f'{seconds["feature resolution"] / seconds["FCN+MCIBI"]:.1%}'
+    assert row[7] == f'{seconds["FCN+MCIBI"] / seconds["FCN"]:.2f}x'
+    assert result['max_abs_diff'] <= 1e-5 * result['max_abs']
