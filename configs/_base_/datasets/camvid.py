@@ -66,15 +66,11 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 # SegNet's 233-image test split: report on it, never choose anything by it
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    val_dataloader,
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'),
-        pipeline=test_pipeline))
+        val_dataloader['dataset'],
+        data_prefix=dict(img_path='img_dir/test',
+                         seg_map_path='ann_dir/test')))
 
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
