@@ -189,6 +189,17 @@ def test_benchmark_pairs_differ_only_in_the_method(path):
         method['model']['backbone'].pop('type')
         assert baseline['model']['backbone'].pop('type') == 'ResNetV1c'
         assert method['model']['backbone'] == baseline['model']['backbone']
+        if pair['name'].startswith('MCIBI'):  # + the memory's hook only
+            assert method['model']['auxiliary_head'] == \
+                baseline['model']['auxiliary_head']
+            assert method['custom_hooks'] == baseline.get(
+                'custom_hooks', []) + [dict(type='MCIBIMemoryHook')]
+        if pair['name'] == 'DUpsampling':  # the same layer3 (one more
+            # output before it: the stem)
+            aux = dict(method['model']['auxiliary_head'])
+            assert aux.pop('in_index') == 3
+            expected = dict(baseline['model']['auxiliary_head'])
+            assert expected.pop('in_index') == 2 and aux == expected
         assert method['model']['decode_head']['type'] == {
             'MCIBI (FCN)': 'MCIBIHead',
             'MCIBI (PSPNet)': 'MCIBIHead',

@@ -2,9 +2,10 @@
 # (360x480), R-50-D8 with ImageNet weights (Fast-SCNN and ContextNet from
 # scratch), 4 GPUs x 4 images, 10k iterations; each pair identical but for
 # the method. Run with
-#   python tools/analysis_tools/benchmark.py configs/benchmarks/camvid_r50.py
-# (the runs are launched as tools/train.py is: on one GPU unless the tool
-# itself runs under a distributed launcher). Paths are relative to this file.
+#   python tools/analysis_tools/benchmark.py configs/benchmarks/camvid_r50.py \
+#       --gpus 4
+# (each run on 4 GPUs, as tools/dist_train.sh CONFIG 4). Paths are relative
+# to this file.
 suite = [
     dict(
         name='MCIBI (FCN)',

@@ -372,3 +372,4 @@ def test_two_processes_a_run_and_the_basis_computed(tmp_path):
         assert 'GPU number: 2' in text  # mmengine's name for the processes
         assert 'CPUDistributedDataParallel' in text
         assert run['iterations'] == 2 and run['val']['mIoU'] >= 0
+

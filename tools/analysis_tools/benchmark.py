@@ -64,7 +64,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (Any, Dict, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 
 import numpy as np
 import torch
@@ -177,7 +178,7 @@ def cfg_options(pairs: Sequence[str]) -> Optional[dict]:
     return parser.parse_args(['--options', *pairs]).options
 
 
-def read_json(path: str):
+def read_json(path: str) -> Any:
     with open(path, encoding='utf-8') as f:
         return json.load(f)
 
@@ -315,7 +316,7 @@ def has_test_data(cfg: Config) -> bool:
             and folder != image_folder(cfg.val_dataloader))
 
 
-def per_class_evaluator(evaluator) -> dict:
+def per_class_evaluator(evaluator: Union[dict, list]) -> dict:
     """Our metric, with the settings of the config's ``IoUMetric``."""
     metrics = evaluator if isinstance(evaluator, list) else [evaluator]
     iou = next((m for m in metrics if 'IoUMetric' in str(m.get('type'))), {})
@@ -427,7 +428,7 @@ def device_name(device: str) -> str:
             f'{torch.get_num_threads()} threads')
 
 
-def cached_batches(loader, count: int) -> Iterator:
+def cached_batches(loader: Iterable, count: int) -> Iterator:
     """The first ``count`` batches of ``loader``, over and over: the
     timed steps are the model's, not the data pipeline's."""
     return itertools.cycle(list(itertools.islice(loader, count)))
@@ -545,7 +546,17 @@ def child(*args: str, options: Sequence[str], gpus: int = 1) -> int:
             f'--nproc_per_node={gpus}', f'--master_port={free_port()}', TOOL,
             '--launcher', 'pytorch'
         ]
-    return subprocess.run([*launch, *args, *extra]).returncode
+    proc = subprocess.Popen([*launch, *args, *extra])
+    try:
+        return proc.wait()
+    finally:  # killed or interrupted: end the run (torch's launcher passes
+        # SIGTERM on to its workers, which sit in sessions of their own)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def free_port() -> int:
@@ -561,6 +572,9 @@ def run_suite(args: argparse.Namespace, results: dict,
     records = {(r['config'], r['seed']): r for r in results['runs']}
     jobs = [(key, seed) for seed in args.seeds
             for key in configs_of(results['suite'])]
+    # runs recorded by earlier invocations with other seeds stay recorded
+    jobs += [job for job in records if job not in jobs]
+    results['seeds'] = sorted({seed for _, seed in jobs})
     results['runs'] = []
     for job in jobs:  # finished in an earlier invocation
         result = osp.join(run_dir_of(args.work_dir, *job), RESULT)
@@ -612,6 +626,9 @@ def timing_pass(args: argparse.Namespace, results: dict,
               '--timing-iters to measure again)', flush=True)
         return []
     work_dir = osp.join(args.work_dir, 'timing')
+    for key in keys:  # a fresh clone has the records, not the bases
+        ensure_basis(load_config(key, cfg_options(args.cfg_options),
+                                 work_dir))
     code = child('--time', *keys, '--work-dir', work_dir, '--timing-iters',
                  str(args.timing_iters or TIMING_ITERS),
                  options=args.cfg_options)

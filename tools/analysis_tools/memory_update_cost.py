@@ -18,7 +18,8 @@ one machine state. A markdown table is printed and written to ``--out``.
 Example::
 
     python tools/analysis_tools/memory_update_cost.py
-    python tools/analysis_tools/memory_update_cost.py --shapes demo --repeats 3
+    python tools/analysis_tools/memory_update_cost.py --shapes demo \
+        --repeats 3
 """
 import argparse
 import json
@@ -27,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List
 
 import torch
 from mmengine.device import get_device

@@ -9,8 +9,7 @@ from .sdpa_attention import SDPASelfAttentionBlock
 
 __all__ = [
     'ASPPContext', 'CheckedInputsMixin', 'DUpsampling', 'FeatureMemory',
-    'MemorySums',
-    'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
+    'MemorySums', 'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
     'build_image_context', 'check_in_channels', 'check_label_range',
     'label_patches', 'memory_momentum', 'patch_codes'
 ]

@@ -28,7 +28,7 @@ def linear_taps(size_in: int, size_out: int, align_corners: bool,
     weights for either ``align_corners``; bilinear resizing is this in each
     direction.
     """
-    eye = torch.eye(size_in, device=device)[None]
+    eye = torch.eye(size_in, dtype=torch.float32, device=device)[None]
     weights = F.interpolate(
         eye, size=size_out, mode='linear',
         align_corners=align_corners)[0].t()  # size_out x size_in
@@ -166,7 +166,9 @@ class FeatureMemory(nn.Module):
     ``sum_o v_o R_o = sum_s (sum_o v_o w_os) f_s``, the per-pixel weights
     ``v`` brought down by the adjoint of the resize (a scatter of the four
     taps), then one product with the features. The work is
-    O(K C hw + HW) per image instead of O(K C HW).
+    O(K C hw + HW) per image instead of O(K C HW). On CUDA the scatters
+    add in no fixed order unless torch's deterministic mode is on, so the
+    last bits of the memory may differ from run to run.
 
     Under distributed training every process contributes its per-class
     sums to one all-reduce, so every process applies the same update, and
@@ -305,7 +307,7 @@ class FeatureMemory(nn.Module):
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
         """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
 
-        In three steps: each image's terms are summed at the feature
+        In three steps: the batch's terms are summed at the feature
         resolution (:meth:`_accumulate`), the sums of all processes are
         combined by one all-reduce (:class:`MemorySums`), and the slots are
         written (:meth:`_write`). A label outside ``[0, K)`` (and not
