@@ -17,7 +17,8 @@ suite = [
         baseline='../pspnet/pspnet_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(
         name='DUpsampling',
-        method='../dupsampling/dupsampling_r18s-d8_1xb8-800it_camvid-180x240.py',
+        method='../dupsampling/'
+        'dupsampling_r18s-d8_1xb8-800it_camvid-180x240.py',
         baseline='../dupsampling/'
         'deeplabv3plus_r18s-d8_1xb8-800it_camvid-180x240.py'),
     dict(

@@ -1,5 +1,5 @@
-# mmseg's Fast-SCNN from scratch on CamVid at full resolution: the baseline of the
-# GPU CamVid benchmark, with mmseg's Fast-SCNN optimiser (SGD, lr 0.12,
+# mmseg's Fast-SCNN from scratch on CamVid at full resolution: the baseline
+# of the GPU CamVid benchmark, with mmseg's Fast-SCNN optimiser (SGD, lr 0.12,
 # weight decay 4e-5) for both networks of the pair
 _base_ = [
     'mmseg::_base_/models/fast_scnn.py',

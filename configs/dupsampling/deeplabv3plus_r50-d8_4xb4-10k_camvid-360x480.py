@@ -1,5 +1,6 @@
 # mmseg's DeepLabV3+ R-50-D8 (ImageNet weights) on CamVid at full resolution:
-# the baseline of DUpsampling (output stride 8) of the GPU CamVid benchmark (configs/benchmarks/camvid_r50.py)
+# the baseline of DUpsampling (output stride 8) of the GPU CamVid benchmark
+# (configs/benchmarks/camvid_r50.py)
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
     '../_base_/datasets/camvid.py',

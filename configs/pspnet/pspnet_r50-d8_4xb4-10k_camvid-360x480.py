@@ -1,5 +1,6 @@
-# mmseg's PSPNet R-50-D8 (ImageNet weights) on CamVid at full resolution:
-# the baseline of MCIBI (PSPNet) of the GPU CamVid benchmark (configs/benchmarks/camvid_r50.py)
+# mmseg's PSPNet R-50-D8 (ImageNet weights) on CamVid at full resolution: the
+# baseline of MCIBI (PSPNet) of the GPU CamVid benchmark
+# (configs/benchmarks/camvid_r50.py)
 _base_ = [
     'mmseg::_base_/models/pspnet_r50-d8.py',
     '../_base_/datasets/camvid.py',

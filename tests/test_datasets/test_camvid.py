@@ -15,7 +15,8 @@ import mmseg_ctx  # noqa: F401
 from mmseg_ctx.datasets import CamVidDataset
 
 CONFIGS = osp.join(ROOT, 'configs')
-FCN_CAMVID = osp.join(CONFIGS, 'fcn', 'fcn_r18s-d8_1xb8-800it_camvid-180x240.py')
+FCN_CAMVID = osp.join(CONFIGS, 'fcn',
+                      'fcn_r18s-d8_1xb8-800it_camvid-180x240.py')
 
 
 @pytest.fixture(scope='module')

@@ -42,6 +42,7 @@ def test_demo_shape_with_its_models(tmp_path):
     seconds = result['seconds']
     assert set(seconds) == {'label resolution', 'feature resolution', 'FCN',
                             'FCN+MCIBI'}
-    assert row[6] == f'{seconds["feature resolution"] / seconds["FCN+MCIBI"]:.1%}'
+    share = seconds['feature resolution'] / seconds['FCN+MCIBI']
+    assert row[6] == f'{share:.1%}'
     assert row[7] == f'{seconds["FCN+MCIBI"] / seconds["FCN"]:.2f}x'
     assert result['max_abs_diff'] <= 1e-5 * result['max_abs']

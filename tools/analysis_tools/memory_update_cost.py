@@ -9,7 +9,8 @@ batch B) both formulations update the same memory from the same random
 features and labels, in turns; reported: the median time of an update,
 its peak extra memory (measured apart, each formulation alone in a fresh
 process, on its second update as in training: the rise of the peak
-resident set on CPU (Linux), the peak allocation on CUDA) and the largest difference of the memories they write. The shapes
+resident set on CPU (Linux), the peak allocation on CUDA) and the largest
+difference of the memories they write. The shapes
 of ``--models`` add a training iteration of FCN and FCN + MCIBI built
 from those configs (the update of the hook included), measured in turns in
 the same run, so that the update's share and FCN + MCIBI / FCN come from
@@ -44,7 +45,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHAPES = {
     'demo': dict(
         shape=(128, 9, 32, 32, 256, 256, 4),
-        configs=('configs/fcn/fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+        configs=('configs/fcn/'
+                 'fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
                  'configs/mcibi/'
                  'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py'),
         crop=(256, 256), batch=4),

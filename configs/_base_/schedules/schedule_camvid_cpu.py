@@ -23,7 +23,9 @@ param_scheduler = [
 ]
 randomness = dict(seed=0)
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 4)
+    type='IterBasedTrainLoop',
+    max_iters=max_iters,
+    val_interval=max_iters // 4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
