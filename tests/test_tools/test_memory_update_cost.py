@@ -28,8 +28,26 @@ def test_custom_shape(tmp_path):
     assert row[1:4] == [f'{old:.3f}', f'{new:.4f}', f'{old / new:.0f}x']
     # the same update: both memories agree to fp32 round-off
     assert result['max_abs_diff'] <= 1e-5 * result['max_abs']
-    assert all(v >= 0 for v in result['peak_bytes'].values())
+    assert all(v > 0 for v in result['peak_bytes'].values())
     assert row[6:8] == ['-', '-']  # no models for a shape of one's own
+
+
+def test_peak_memory(tmp_path):
+    """The label-resolution update holds the C x H x W resized features at
+    least (so the measurement sees them); the feature-resolution one holds
+    no tensor of that size: under a tenth of the other's peak."""
+    out = tmp_path / 'cost.md'
+    channels, height, width = 512, 64, 64
+    run_script(TOOL, '--shape', str(channels), '3', '8', '8', str(height),
+               str(width), '1', '--repeats', '1', '--out', str(out))
+    (row, ) = rows(out)
+    peak = json.loads((tmp_path / 'cost.json').read_text())['custom'][
+        'peak_bytes']
+    old, new = peak['label resolution'], peak['feature resolution']
+    assert old >= channels * height * width * 4
+    assert 0 < new < 0.1 * old
+    assert row[4:6] == [f'{old / 2**20:.0f} / {new / 2**20:.0f}',
+                        f'{new / old:.1%}']
 
 
 def test_demo_shape_with_its_models(tmp_path):

@@ -7,10 +7,10 @@ was computed before) against the same update at the feature resolution
 For each shape (C channels, K classes, h x w features, H x W labels,
 batch B) both formulations update the same memory from the same random
 features and labels, in turns; reported: the median time of an update,
-its peak extra memory (measured apart, each formulation alone in a fresh
-process, on its second update as in training: the rise of the peak
-resident set on CPU (Linux), the peak allocation on CUDA) and the largest
-difference of the memories they write. The shapes
+its peak extra memory (the most bytes of tensors an update allocates
+that are alive at once, after a warm-up update as in training: the
+allocator's peak on CUDA, the profiler's memory timeline on CPU) and the
+largest difference of the memories they write. The shapes
 of ``--models`` add a training iteration of FCN and FCN + MCIBI built
 from those configs (the update of the hook included), measured in turns in
 the same run, so that the update's share and FCN + MCIBI / FCN come from
@@ -26,15 +26,16 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
+import warnings
 from typing import Callable, Dict, List
 
 import torch
 from mmengine.device import get_device
 from mmseg.models.utils import resize
 from torch import Tensor
+from torch.profiler import ProfilerActivity, profile
 
 from mmseg_ctx.models.utils import FeatureMemory, MemorySums
 from mmseg_ctx.utils import write_markdown
@@ -116,8 +117,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default=None, help='default: mmengine')
     parser.add_argument(
         '--out', default='work_dirs/complexity/memory_update_cost.md')
-    # a fresh process measuring one formulation's peak memory
-    parser.add_argument('--peak', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -152,39 +151,37 @@ def timed(step: Callable[[], None], device: str) -> float:
     return time.perf_counter() - start
 
 
-def peak_bytes(name: str, shape, device: str) -> int:
-    """Peak extra memory of one update, alone in a fresh process."""
-    proc = subprocess.run(
-        [sys.executable, osp.abspath(__file__), '--peak', name, '--shape',
-         *map(str, shape), '--device', device],
-        capture_output=True, text=True, check=True)
-    return int(proc.stdout.strip().splitlines()[-1])
+def peak_bytes(update: Callable[[], None], device: str) -> int:
+    """Peak extra memory of one update: the most bytes of tensors it
+    allocated that were alive at once, its inputs not counted.
 
-
-def measure_peak(name: str, shape, device: str) -> int:
-    memory, feats, labels = random_case(shape, device)
-    module = build_memory(name, memory)
-    module.update(feats, labels, 0.5)  # as in training: not the first
+    On CUDA the caching allocator's peak of allocated bytes; on CPU the
+    same count read off the profiler's memory timeline (every allocation
+    and free the c10 allocator reports), so that neither glibc's arenas
+    nor the resident set of the process, which depend on its history,
+    enter the figure.
+    """
     if device.startswith('cuda'):
+        synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device)
-        module.update(feats, labels, 0.5)
+        update()
+        synchronize(device)
         return torch.cuda.max_memory_allocated(device) - base
-    # the inputs exist already: the rise of the peak resident set over the
-    # resident set now is the update's. The peak is reset first (Linux's
-    # clear_refs): a fresh process inherits its parent's ru_maxrss
-    base = resident_kb('VmRSS')
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')
-    module.update(feats, labels, 0.5)
-    return (resident_kb('VmHWM') - base) * 1024
-
-
-def resident_kb(field: str) -> int:
-    """A field of /proc/self/status, in kB."""
-    with open('/proc/self/status') as f:
-        line = next(line for line in f if line.startswith(field + ':'))
-    return int(line.split()[1])
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True,
+                 record_shapes=True, with_stack=True) as prof:
+        update()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'timeline.json')
+        with warnings.catch_warnings():  # deprecated for CUDA's snapshots
+            warnings.simplefilter('ignore', FutureWarning)
+            prof.export_memory_timeline(path, device='cpu')
+        with open(path) as f:
+            times, sizes = json.load(f)
+    totals = [sum(size) for size in sizes]
+    # the tensors alive before the update come first, at time -1
+    base = totals[0] if times and times[0] == -1 else 0
+    return max(totals, default=0) - base
 
 
 class TrainStep:
@@ -265,7 +262,7 @@ def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     first, second = (modules[n].memory for n in FORMULATIONS)
     result = dict(
         seconds={name: statistics.median(t) for name, t in times.items()},
-        peak_bytes={name: peak_bytes(name, spec['shape'], device)
+        peak_bytes={name: peak_bytes(steps[name], device)
                     for name in FORMULATIONS},
         max_abs_diff=float((first - second).abs().max()),
         max_abs=float(first.abs().max()))
@@ -297,17 +294,14 @@ def markdown_table(results: Dict[str, dict], shapes: Dict[str, dict],
             f'{r["max_abs_diff"]:.1e} (of {r["max_abs"]:.1f}) |')
     lines.append('')
     lines.append(f'Medians of the runs on {device}, the formulations (and '
-                 'the FCN and FCN+MCIBI iterations) in turns; peak memory '
-                 'of each update alone in a fresh process.')
+                 'the FCN and FCN+MCIBI iterations) in turns; peak memory: '
+                 'the most bytes of tensors an update holds at once.')
     return '\n'.join(lines) + '\n'
 
 
 def main() -> None:
     args = parse_args()
     device = args.device or get_device()
-    if args.peak:
-        print(measure_peak(args.peak, args.shape, device))
-        return
     shapes = dict(custom=dict(shape=tuple(args.shape))) if args.shape else {
         name: SHAPES[name] for name in args.shapes}
     models = not (args.no_models or args.shape)
