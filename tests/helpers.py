@@ -192,3 +192,32 @@ def run_script(*args: str) -> str:
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc.stdout
+
+
+def sdpa_blocks():
+    """Our SDPASelfAttentionBlock and mmseg's SelfAttentionBlock, in eval
+    mode with the same weights, as MCIBI's attention configures them."""
+    from mmseg.models.utils import SelfAttentionBlock
+
+    from mmseg_ctx.models.utils import SDPASelfAttentionBlock
+    block = dict(
+        key_in_channels=32,
+        query_in_channels=32,
+        channels=16,
+        out_channels=32,
+        share_key_query=False,
+        query_downsample=None,
+        key_downsample=None,
+        key_query_num_convs=2,
+        value_out_num_convs=1,
+        key_query_norm=True,
+        value_out_norm=True,
+        matmul_norm=True,
+        with_out=True,
+        conv_cfg=None,
+        norm_cfg=dict(type='BN'),
+        act_cfg=dict(type='ReLU'))
+    ours = SDPASelfAttentionBlock(**block).eval()
+    theirs = SelfAttentionBlock(**block).eval()
+    theirs.load_state_dict(ours.state_dict())
+    return ours, theirs

@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Every config of ours loads, imports mmseg_ctx and builds its model."""
 import glob
+import json
 import math
 import os.path as osp
 
@@ -230,3 +231,28 @@ def test_benchmark_suites_cpu_and_gpu():
                     assert backbone.depth == (18 if suite is cpu else 50)
                     assert cfg.model.pretrained == (
                         None if suite is cpu else 'open-mmlab://resnet50_v1c')
+
+
+MCIBI_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'mcibi', '*.py')))
+#: the model, hooks and imports every MCIBI config resolved to when each
+#: wrote its head in full, before the head moved to
+#: configs/_base_/models/mcibi_head.py
+MCIBI_RESOLVED = osp.join(ROOT, 'tests', 'data', 'mcibi_configs.json')
+
+
+@pytest.mark.parametrize(
+    'path', MCIBI_CONFIGS, ids=[osp.basename(p) for p in MCIBI_CONFIGS])
+def test_mcibi_config_resolves_as_before_the_shared_head(path):
+    with open(MCIBI_RESOLVED, encoding='utf-8') as f:
+        before = json.load(f)[osp.relpath(path, ROOT)]
+    cfg = Config.fromfile(path)
+    now = dict(model=cfg.model.to_dict(), custom_hooks=cfg.custom_hooks,
+               custom_imports=cfg.custom_imports)
+    assert json.loads(json.dumps(now)) == before
+    assert "type='MCIBIHead'" not in open(path, encoding='utf-8').read()
+
+
+def test_every_mcibi_config_is_in_the_record():
+    with open(MCIBI_RESOLVED, encoding='utf-8') as f:
+        recorded = set(json.load(f))
+    assert recorded == {osp.relpath(p, ROOT) for p in MCIBI_CONFIGS}

@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The README's config examples are configs that build (and the first one
-trains)."""
+"""The README's config examples (its ```python blocks from "Config
+inheritance" on; code that is not a config is fenced ```py) are configs
+that build (and the first one trains)."""
 import os.path as osp
 import re
 

@@ -21,15 +21,15 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.device import get_device
 from mmengine.dataset import pseudo_collate
+from mmengine.device import get_device
 from mmengine.runner import Runner
-from mmengine.utils import mkdir_or_exist
-
-from mmseg_ctx.datasets import ContextShapesDataset  # registers ours too
-from mmseg_ctx.utils import ensure_label_basis
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
+
+from mmseg_ctx.analysis import (ensure_label_basis,  # registers ours too
+                                write_markdown)
+from mmseg_ctx.datasets import ContextShapesDataset
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
@@ -195,9 +195,7 @@ def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
 
     device = get_device()
     table = results_table(rows, device)
-    mkdir_or_exist(work_dir)
-    with open(osp.join(work_dir, 'results.md'), 'w', encoding='utf-8') as f:
-        f.write(table)
+    write_markdown(table, osp.join(work_dir, 'results.md'))
     grid = prediction_grid(rows, ContextShapesDataset.METAINFO)
     mmcv.imwrite(mmcv.rgb2bgr(grid), osp.join(work_dir, 'predictions.png'))
     return table
@@ -205,10 +203,9 @@ def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
 
 def main() -> None:
     args = parse_args()
-    table = run_demo({name: DEMO_CONFIGS[name]
-                      for name in args.methods}, args.data_root,
-                     args.work_dir, args.num_vis)
-    print('\n' + table)
+    run_demo({name: DEMO_CONFIGS[name]
+              for name in args.methods}, args.data_root, args.work_dir,
+             args.num_vis)
     print(f'table: {osp.join(args.work_dir, "results.md")}\n'
           f'predictions: {osp.join(args.work_dir, "predictions.png")}')
 

@@ -7,9 +7,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args, release_distributed,
-                             setup_cpu_distributed)
+from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
+                                parse_runner_args)
+from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:

@@ -7,12 +7,12 @@ import logging
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg.registry import RUNNERS
-from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args, release_distributed,
-                             setup_cpu_distributed)
+from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
+                                parse_runner_args)
+from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:

@@ -2,7 +2,7 @@
 # paper's decoder, fusing the stem (conv1_3) and layer3 features at 1/8 and
 # restoring the logits with a fixed PCA basis (r = 8, C~ = 64) of the
 # training labels. `make demo` computes the basis if it is missing:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 8 \
 #       --channels 64 --out bases/context-shapes_r8_c64.pth
 _base_ = [
     './deeplabv3plus_r18s-d8_1xb8-300it_context-shapes-128x128.py',

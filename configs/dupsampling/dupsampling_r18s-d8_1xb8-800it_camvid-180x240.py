@@ -3,7 +3,7 @@
 # restoring the logits with a fixed PCA basis (r = 8, C~ = 64) of CamVid's
 # training labels, everything else identical. The benchmark computes the
 # basis if it is missing; by hand:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 8 \
 #       --channels 64 --out bases/camvid-180x240_r8_c64.pth
 _base_ = [
     './deeplabv3plus_r18s-d8_1xb8-800it_camvid-180x240.py',

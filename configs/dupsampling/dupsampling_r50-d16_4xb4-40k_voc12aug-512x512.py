@@ -3,7 +3,7 @@
 # fusing the stem (conv1_3) and layer3 (b3u6c3) features at 1/16 and restoring
 # the logits with a fixed PCA basis of the training labels (r = 16, C~ = 64).
 # Compute the basis first:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 16 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 16 \
 #       --channels 64 --out bases/voc12aug_r16_c64.pth
 _base_ = [
     './deeplabv3plus_r50-d16_4xb4-40k_voc12aug-512x512.py',

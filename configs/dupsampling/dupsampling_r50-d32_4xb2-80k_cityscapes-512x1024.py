@@ -3,7 +3,7 @@
 # stem (conv1_3) and layer3 (b3u6c3) features at 1/32 and restoring the logits
 # with a fixed PCA basis of the training labels (r = 32, C~ = 64).
 # Compute the basis first:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 32 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 32 \
 #       --channels 64 --out bases/cityscapes_r32_c64.pth
 _base_ = [
     './deeplabv3plus_r50-d32_4xb2-80k_cityscapes-512x1024.py',

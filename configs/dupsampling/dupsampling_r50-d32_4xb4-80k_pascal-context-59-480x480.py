@@ -3,7 +3,7 @@
 # fusing the stem (conv1_3) and layer3 (b3u6c3) features at 1/32 and restoring
 # the logits with a fixed PCA basis of the training labels (r = 32, C~ = 64).
 # Compute the basis first:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 32 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 32 \
 #       --channels 64 --out bases/pascal-context-59_r32_c64.pth
 _base_ = [
     './deeplabv3plus_r50-d32_4xb4-80k_pascal-context-59-480x480.py',

@@ -2,7 +2,7 @@
 # DeepLabV3+ (output stride 8) with the paper's decoder (conv1_3 + b3u6c3 at
 # 1/8, a fixed PCA basis r = 8, C~ = 64 of the training labels), everything
 # else identical. The benchmark computes the basis if it is missing; by hand:
-#   python tools/analysis_tools/dupsample_basis.py THIS_CONFIG --ratio 8 \
+#   python tools/analysis_tools/label_basis.py THIS_CONFIG --ratio 8 \
 #       --channels 64 --out bases/camvid-360x480_r8_c64.pth
 _base_ = [
     './deeplabv3plus_r50-d8_4xb4-10k_camvid-360x480.py',

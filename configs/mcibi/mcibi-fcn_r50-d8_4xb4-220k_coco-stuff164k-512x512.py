@@ -6,28 +6,22 @@ _base_ = [
     'mmseg::_base_/datasets/coco-stuff164k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
+    '../_base_/models/mcibi_head.py',
 ]
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
-norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     decode_head=dict(
+        _base_.mcibi_head,
         _delete_=True,
-        type='MCIBIHead',
         in_channels=2048,
-        in_index=3,
         channels=512,
         context='none',
-        dropout_ratio=0.1,
-        num_classes=171,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        num_classes=171),
     data_preprocessor=data_preprocessor,
     auxiliary_head=dict(num_classes=171))
-custom_hooks = [dict(type='MCIBIMemoryHook')]
+custom_hooks = _base_.mcibi_hooks
 # the paper's 30 epochs of 118k images at batch 16
 param_scheduler = [
     dict(

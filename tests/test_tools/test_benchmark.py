@@ -358,7 +358,7 @@ def test_two_processes_a_run_and_the_basis_computed(tmp_path):
                         str(tmp_path / 'work'), '--out-dir', str(out),
                         '--seeds', '0', '--gpus', '2', '--no-timing')
     assert basis.is_file()
-    from mmseg_ctx.utils import load_label_basis
+    from mmseg_ctx.models.utils import load_label_basis
     record = load_label_basis(str(basis))
     assert (record['ratio'], record['channels']) == (8, 16)
     assert len(re.findall(r'\[benchmark\] \d/2 \w+ seed 0: val mIoU',
@@ -372,4 +372,3 @@ def test_two_processes_a_run_and_the_basis_computed(tmp_path):
         assert 'GPU number: 2' in text  # mmengine's name for the processes
         assert 'CPUDistributedDataParallel' in text
         assert run['iterations'] == 2 and run['val']['mIoU'] >= 0
-

@@ -10,7 +10,7 @@ import torch
 from helpers import ROOT, run_script, tool_env, write_tiny_config
 from mmseg.apis import init_model
 
-from mmseg_ctx.utils import count_batch_norms, load_folded_model
+from mmseg_ctx.analysis import count_batch_norms, load_folded_model
 
 CN14_DEMO = osp.join(ROOT, 'configs', 'contextnet',
                      'contextnet_cn14_1xb8-300it_context-shapes-128x128.py')

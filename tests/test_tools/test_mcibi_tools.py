@@ -53,7 +53,8 @@ def test_init_memory_by_clustering_and_load_it(trained):
         "custom_hooks = [dict(type='MCIBIMemoryHook'), dict(type="
         f"'DumpMemoryHook', out_dir={str(tmp)!r})]\n")
     run_script('tools/train.py', str(from_init), '--work-dir',
-        str(tmp / 'from_init'), '--cfg-options', 'train_cfg.max_iters=1')
+               str(tmp / 'from_init'), '--cfg-options',
+               'train_cfg.max_iters=1')
     start = torch.load(str(tmp / 'memory_rank0_start0.pth'))
     assert torch.equal(start['memory'], memory)
     assert torch.equal(start['initialized'], seen)
@@ -64,8 +65,8 @@ def test_visualize_memory(trained, method):
     tmp, config, checkpoint = trained
     out = str(tmp / f'memory_{method}.png')
     stdout = run_script('tools/analysis_tools/visualize_memory.py', config,
-                 checkpoint, '--out', out, '--num-images', '3', '--method',
-                 method)
+                        checkpoint, '--out', out, '--num-images', '3',
+                        '--method', method)
     assert 'memory slots drawn' in stdout
     image = cv2.imread(out)
     assert image is not None and min(image.shape[:2]) > 500

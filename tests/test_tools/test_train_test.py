@@ -64,7 +64,8 @@ def test_train_test_and_resume(tiny_config, tmp_path):
     # resume continues from iteration 4 up to a longer schedule
     out = run([sys.executable, 'tools/train.py', tiny_config, '--work-dir',
                work_dir, '--resume', '--cfg-options', 'train_cfg.max_iters=6',
-               'train_cfg.val_interval=6', 'default_hooks.checkpoint.interval=6'])
+               'train_cfg.val_interval=6',
+               'default_hooks.checkpoint.interval=6'])
     assert 'resumed epoch: 0, iter: 4' in out
     assert 'Iter(train) [6/6]' in out
     assert not glob.glob(osp.join(work_dir, 'iter_5.pth'))

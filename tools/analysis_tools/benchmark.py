@@ -81,9 +81,9 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import HOOKS, METRICS, RUNNERS
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.utils import (ensure_label_basis, flop_analyzer,
-                             load_runner_config, release_distributed,
-                             setup_cpu_distributed, write_markdown)
+from mmseg_ctx.analysis import (ensure_label_basis, flop_analyzer,
+                                load_runner_config, write_markdown)
+from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.abspath(__file__)
@@ -270,7 +270,7 @@ def load_config(key: str, options: Optional[dict], work_dir: str,
 
 def ensure_basis(cfg: Config) -> None:
     """A DUpsampling config's label basis, computed from its training
-    labels by ``dupsample_basis.py``'s estimator if the file is missing (or
+    labels by ``label_basis.py``'s estimator if the file is missing (or
     was made for another ratio, code size or classes)."""
     head = cfg.model.decode_head
     if head.get('type') == 'DUpsamplingHead' and head.get('basis_file'):

@@ -29,11 +29,11 @@ import torch
 from mmengine.analysis import parameter_count
 from mmengine.device import get_device
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers MCIBIHead
-from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer, write_markdown
+from mmseg_ctx.analysis import flop_analyzer, write_markdown
 
 #: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
 #: 1 x 2048 x 128 x 128

@@ -22,11 +22,11 @@ from typing import Dict, List, Tuple
 
 import torch
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 import mmseg_ctx  # noqa: F401  registers DUpsamplingHead
-from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer, write_markdown
+from mmseg_ctx.analysis import flop_analyzer, run_table_tool
 
 #: backbone outputs of ResNetV1cWithStem by the paper's names
 LEVELS = {'conv1_3': 0, 'b1u2c3': 1, 'b3u6c3': 3}
@@ -143,9 +143,7 @@ def markdown_table(flops: Dict[str, int], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    args = parse_args()
-    table = markdown_table(measure(args), args)
-    write_markdown(table, args.out)
+    run_table_tool(parse_args, measure, markdown_table)
 
 
 if __name__ == '__main__':

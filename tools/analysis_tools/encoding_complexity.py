@@ -24,11 +24,11 @@ from typing import Dict
 
 import torch
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextEncodingHead, EncSEHead
-from mmseg.registry import MODELS
-from mmseg_ctx.utils import flop_analyzer, write_markdown
+from mmseg_ctx.analysis import flop_analyzer, run_table_tool
 
 CHANNELS, CODES = 512, 32
 
@@ -142,9 +142,7 @@ def markdown_table(counts: Dict[str, int], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    args = parse_args()
-    table = markdown_table(measure(args), args)
-    write_markdown(table, args.out)
+    run_table_tool(parse_args, measure, markdown_table)
 
 
 if __name__ == '__main__':

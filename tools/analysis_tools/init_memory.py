@@ -26,11 +26,11 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import Runner, save_checkpoint
 from mmengine.utils import ProgressBar
+from mmseg.apis import init_model
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg.apis import init_model
-from mmseg_ctx.utils import (cosine_cluster_center, mcibi_head,
-                             pixel_representations)
+from mmseg_ctx.analysis import (cosine_cluster_center, mcibi_head,
+                                pixel_representations)
 
 
 def parse_args() -> argparse.Namespace:

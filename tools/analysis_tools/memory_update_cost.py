@@ -37,8 +37,8 @@ from mmseg.models.utils import resize
 from torch import Tensor
 from torch.profiler import ProfilerActivity, profile
 
+from mmseg_ctx.analysis import write_markdown
 from mmseg_ctx.models.utils import FeatureMemory, MemorySums
-from mmseg_ctx.utils import write_markdown
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: (C, K, h, w, H, W, B) and the configs whose training iteration the
@@ -193,9 +193,9 @@ class TrainStep:
         from mmengine.hub import get_config
         from mmengine.optim import build_optim_wrapper
         from mmengine.registry import init_default_scope
+        from mmengine.structures import PixelData
         from mmseg.registry import HOOKS, MODELS
         from mmseg.structures import SegDataSample
-        from mmengine.structures import PixelData
         cfg = get_config(config) if '::' in config else Config.fromfile(
             osp.join(ROOT, config))
         init_default_scope('mmseg')

@@ -36,7 +36,7 @@ from mmseg.apis import init_model
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
-from mmseg_ctx.utils import fold_batch_norm, write_markdown
+from mmseg_ctx.analysis import fold_batch_norm, write_markdown
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \

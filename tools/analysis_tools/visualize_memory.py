@@ -25,10 +25,10 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.device import get_device  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmseg.apis import init_model  # noqa: E402
 
 import mmseg_ctx  # noqa: E402,F401  registers our modules
-from mmseg.apis import init_model  # noqa: E402
-from mmseg_ctx.utils import mcibi_head, pixel_representations  # noqa: E402
+from mmseg_ctx.analysis import mcibi_head, pixel_representations  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

@@ -23,7 +23,7 @@ from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.apis import init_model
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.utils import count_batch_norms, fold_batch_norm
+from mmseg_ctx.analysis import count_batch_norms, fold_batch_norm
 
 
 def parse_args() -> argparse.Namespace:

@@ -11,7 +11,8 @@ from ...models.utils import memory_momentum
 
 @HOOKS.register_module()
 class MCIBIMemoryHook(Hook):
-    """Update MCIBI's feature memory after every training iteration.
+    """Update MCIBI's feature memory after every training iteration: the
+    Runner's side of :class:`MCIBIHead`'s memory contract.
 
     Runs after the optimiser step of the iteration (``after_train_iter``),
     so the losses of an iteration all see the memory of its start. The
@@ -49,7 +50,7 @@ class MCIBIMemoryHook(Hook):
             raise ValueError('MCIBIMemoryHook found no MCIBIHead in the '
                              'model; remove the hook or use the head')
         for head in heads:
-            head.memory_hook_attached = True
+            head.enable_memory_updates()
         self._memory_heads = heads
 
     def after_train_iter(self,

@@ -15,7 +15,7 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
     (the norm of mmseg's configs) are reverted to ``BatchNorm`` first, as
     mmengine does for single-process training, and each rank normalises with
     the statistics of its own batch. Selected by
-    :func:`mmseg_ctx.utils.setup_cpu_distributed`; on GPUs the stock
+    :func:`mmseg_ctx.engine.setup_cpu_distributed`; on GPUs the stock
     :class:`MMDistributedDataParallel` is used.
 
     Args:

@@ -118,6 +118,36 @@ class ContextNet(BaseModule):
     Outputs ``(detail, context, fused)`` at ``out_indices``, as mmseg's
     Fast-SCNN, so stock heads attach by ``in_index``: the classifier on
     fused (2), the auxiliary head on context (1).
+
+    Args:
+        in_channels (int): input channels. Defaults to 3.
+        context_scale (int): the factor the context branch downsamples the
+            input by before its first conv. Defaults to 4 (cn14).
+        stem_channels (int): channels of the context branch's first conv.
+            Defaults to 32.
+        bottlenecks (Sequence[tuple]): the bottleneck residual blocks as
+            (t, c, n, s), Table 1. Defaults to ``BOTTLENECKS``.
+        context_channels (int): channels of the context branch's output.
+            Defaults to 128.
+        detail_channels (Sequence[int]): channels of the detail branch's
+            four convs. Defaults to (32, 64, 128, 128).
+        fusion_channels (int): channels of the fused output. Defaults to
+            128.
+        fusion_dilation (int): dilation of the fusion unit's depthwise
+            conv. Defaults to 4.
+        widen_factor (float): scale of every channel count. Defaults to 1.0.
+        width_divisor (int): scaled channels are rounded to multiples of
+            it. Defaults to 8.
+        half_branch (bool): add the half-resolution branch (cn124).
+            Defaults to False.
+        out_indices (Sequence[int]): which of (detail, context, fused) to
+            output. Defaults to (0, 1, 2).
+        conv_cfg (dict, optional): conv config. Defaults to None.
+        norm_cfg (dict): norm config. Defaults to ``dict(type='BN')``.
+        act_cfg (dict): activation config. Defaults to
+            ``dict(type='ReLU6')``.
+        align_corners (bool): of the resizes. Defaults to False.
+        init_cfg (dict, optional): initialisation config. Defaults to None.
     """
 
     def __init__(self,
@@ -191,7 +221,7 @@ class ContextNet(BaseModule):
             raise ValueError(
                 'these ContextNet weights have BN folded into the convs '
                 '(tools/deploy/fuse_bn.py): load them with '
-                'mmseg_ctx.utils.load_folded_model(config, checkpoint)')
+                'mmseg_ctx.analysis.load_folded_model(config, checkpoint)')
 
     def _downsample(self, x: Tensor, scale: int) -> Tensor:
         if scale == 1:

@@ -11,8 +11,7 @@ from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor, nn
 
 from ..losses import SemanticEncodingLoss
-from ..utils import CheckedInputsMixin
-from .enc_se_head import norm1d_cfg
+from ..utils import CheckedInputsMixin, norm1d_cfg
 
 ATTENTIONS = ('paper', 'mmseg')
 
@@ -27,6 +26,14 @@ class ContextEncodingModule(nn.Module):
     ``gamma = sigmoid(FC(e))`` scales the channels: ``Y = X * gamma`` as the
     paper writes it (``attention='paper'``), or ``relu(X + X * gamma)`` as
     mmseg's ``EncModule`` computes it (``'mmseg'``).
+
+    Args:
+        channels (int): C, of the input and the output.
+        num_codes (int): K; 0 for global average pooling.
+        attention (str): ``'paper'`` or ``'mmseg'``.
+        conv_cfg (dict, optional): conv config of the projection.
+        norm_cfg (dict, optional): norm config (1-d for the codewords).
+        act_cfg (dict): activation config of the projection.
     """
 
     def __init__(self, channels: int, num_codes: int, attention: str,
@@ -68,6 +75,17 @@ class ContextEncodingHead(CheckedInputsMixin, EncHead):
     ``'mmseg'`` (``relu(X + X * gamma)``, mmseg's), ``num_codes=0`` for
     global average pooling instead of the Encoding layer, and the SE-loss
     as :class:`SemanticEncodingLoss` (ignore excluded, weight 0.2).
+
+    Args:
+        num_codes (int): K, the codewords of the Encoding layer; 0 for
+            global average pooling. Defaults to 32.
+        attention (str): ``'paper'`` or ``'mmseg'``. Defaults to
+            ``'paper'``.
+        loss_se_decode (dict): the SE-loss, a :class:`SemanticEncodingLoss`.
+            Defaults to ``dict(type='SemanticEncodingLoss',
+            loss_weight=0.2)``.
+        **kwargs: mmseg's :class:`EncHead` arguments (``use_se_loss``,
+            ``num_stages``, ...).
     """
 
     def __init__(self,
@@ -94,7 +112,12 @@ class ContextEncodingHead(CheckedInputsMixin, EncHead):
     def loss_by_feat(self, seg_logit: Tuple[Tensor, Tensor],
                      batch_data_samples: SampleList, **kwargs) -> dict:
         """The per-pixel losses, and the SE-loss on the presence logits
-        when ``use_se_loss`` (the forward then returns both)."""
+        when ``use_se_loss`` (the forward then returns both).
+
+        ``EncHead.loss_by_feat`` is skipped on purpose: it always unpacks a
+        pair, builds one-hot presence targets that count ``ignore_index``
+        as a class and names the loss ``loss_se``; the per-pixel part is
+        ``BaseDecodeHead``'s, which it would call too."""
         if not self.use_se_loss:
             return BaseDecodeHead.loss_by_feat(self, seg_logit,
                                                batch_data_samples)

@@ -12,6 +12,7 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from ..utils import CheckedInputsMixin, DUpsampling
+from ..utils.label_basis import LABEL_BASIS_TOOL
 
 
 @MODELS.register_module()
@@ -44,7 +45,8 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         ratio (int): r, which must be the backbone's output stride.
         basis_channels (int): C~, the code size (64 for ResNet-50).
         basis_file (str, optional): the label basis written by
-            ``tools/analysis_tools/dupsample_basis.py``; its r, K and C~
+            ``tools/analysis_tools/label_basis.py`` (the format:
+            :mod:`mmseg_ctx.models.utils.label_basis`); its r, K and C~
             must match. ``None``, or a file that does not exist (with a
             warning), leaves W zero, to be loaded from a checkpoint, which
             carries it (testing on another machine); a zero W is refused at
@@ -93,8 +95,8 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         if basis_file is not None and not osp.isfile(basis_file):
             print_log(
                 f'the label basis {basis_file} does not exist: W must come '
-                'from a checkpoint (compute it with '
-                'tools/analysis_tools/dupsample_basis.py to train)',
+                f'from a checkpoint (compute it with {LABEL_BASIS_TOOL} to '
+                'train)',
                 logger='current',
                 level=logging.WARNING)
             basis_file = None
@@ -125,8 +127,8 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
                 raise RuntimeError(
                     f'the DUpsampling basis W is zero (basis_file='
                     f'{self.basis_file!r}): set basis_file to the output of '
-                    'tools/analysis_tools/dupsample_basis.py, or load a '
-                    'checkpoint of a trained DUpsamplingHead')
+                    f'{LABEL_BASIS_TOOL}, or load a checkpoint of a trained '
+                    'DUpsamplingHead')
             self._basis_checked = True
         got = [inputs[i].shape[1] for i in self.c1_in_index]
         if got != self.c1_in_channels:
@@ -153,7 +155,7 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         logits = self.dupsample(self.cls_seg(output))
         if self.log_temperature is None:  # T = 1
             return logits
-        return logits / self.log_temperature.exp()
+        return logits / self.temperature
 
     def _crop(self, seg_logits: Tensor, size: Tuple[int, int]) -> Tensor:
         """Crop the logits, which cover the input padded to a multiple of r,

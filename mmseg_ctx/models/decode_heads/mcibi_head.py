@@ -37,10 +37,29 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
 
     Losses (eq. 16-19): ``loss_decode`` on O, ``loss_coarse`` on W (0.4) and
     ``loss_memory`` on ``H2(M)`` against each initialised slot's class (1.0,
-    representation consistent learning, eq. 15/17). The memory (K x C) is
-    read, never written, by the forward pass; ``MCIBIMemoryHook`` updates it
-    after each optimiser step from the features and labels this head stashes
-    in :meth:`loss`, so training without the hook fails at once.
+    representation consistent learning, eq. 15/17).
+
+    The memory contract. The forward pass reads the memory M (K x C) and
+    never writes it. :meth:`loss` records R and the labels of its batch;
+    :meth:`update_memory`, called after the optimiser step with the
+    momentum of eq. 7 (:func:`~mmseg_ctx.models.utils.memory_momentum`),
+    applies the update of eq. 6-10 to them, so that the losses of a step all
+    see the memory of its start. :meth:`loss` refuses to run until
+    :meth:`enable_memory_updates` has declared that someone calls
+    :meth:`update_memory`: a Runner config that forgot the hook would
+    otherwise train against a memory that never changes.
+    ``MCIBIMemoryHook`` is that someone for mmengine's Runner (it enables
+    the updates in ``before_train`` and updates after every iteration); a
+    custom loop does the same by hand::
+
+        head.enable_memory_updates()
+        for t, data in enumerate(loader):
+            optim_wrapper.update_params(
+                model.parse_losses(model(**data, mode='loss'))[0])
+            head.update_memory(memory_momentum(t, max_iters))
+
+    :meth:`pixel_features` gives R (eq. 1) for analysis, e.g. the memory's
+    initialisation by clustering.
 
     Args:
         context (str): context within the image, see above.
@@ -140,9 +159,19 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
             if not loss.loss_name.startswith('loss_'):
                 raise ValueError('loss names must start with "loss_", got '
                                  f'{loss.loss_name!r}')
-        #: set by MCIBIMemoryHook before training; see loss()
-        self.memory_hook_attached = False
-        self._stash: Optional[Tuple[Tensor, Tensor]] = None
+        self._memory_updates_enabled = False
+        #: R and the labels of the last loss() call, for update_memory()
+        self._pending_update: Optional[Tuple[Tensor, Tensor]] = None
+
+    def enable_memory_updates(self) -> None:
+        """Declare that :meth:`update_memory` follows every optimiser step
+        (``MCIBIMemoryHook`` or a custom loop); :meth:`loss` refuses to run
+        before."""
+        self._memory_updates_enabled = True
+
+    def pixel_features(self, inputs: List[Tensor]) -> Tensor:
+        """R (eq. 1): the 3x3 bottleneck on the head's backbone stage."""
+        return self.bottleneck(self._transform_inputs(inputs))
 
     def classify(self, feats: Tensor) -> Tensor:
         """H2: 1x1 conv, dropout, 1x1 conv (``conv_seg``)."""
@@ -150,8 +179,7 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
 
     def _forward_all(self, inputs: List[Tensor]) -> Tuple[Tensor, ...]:
         """Returns R, W (coarse logits) and O (logits), at 1/8."""
-        x = self._transform_inputs(inputs)
-        feats = self.bottleneck(x)
+        feats = self.pixel_features(inputs)
         coarse = self.coarse_head(feats)
         # eq. 12: each pixel reads the memory by its class distribution
         probs = coarse.softmax(dim=1)
@@ -176,17 +204,19 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> Dict[str, Tensor]:
-        """Losses of O, W and H2(M); stashes R and the labels for the
-        memory update that ``MCIBIMemoryHook`` applies after the step."""
-        if not self.memory_hook_attached:
+        """Losses of O, W and H2(M); records R and the labels for
+        :meth:`update_memory` after the step."""
+        if not self._memory_updates_enabled:
             raise RuntimeError(
                 'MCIBIHead trains its feature memory through a hook: add '
                 "custom_hooks = [dict(type='MCIBIMemoryHook')] to the config "
-                '(without it the memory would never be updated)')
+                '(without it the memory would never be updated); a custom '
+                'loop calls head.enable_memory_updates() and '
+                'head.update_memory(momentum) after each optimiser step')
         feats, coarse, logits = self._forward_all(inputs)
         losses = self.loss_by_feat(logits, batch_data_samples)
         seg_label = self._stack_batch_gt(batch_data_samples)
-        self._stash = (feats.detach(), seg_label)
+        self._pending_update = (feats.detach(), seg_label)
         coarse = resize(
             coarse,
             size=seg_label.shape[2:],
@@ -228,9 +258,9 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
     def update_memory(self, momentum: float) -> bool:
         """Apply the memory update (eq. 6-10) for the batch of the last
         :meth:`loss` call; returns False if there was none."""
-        if self._stash is None:
+        if self._pending_update is None:
             return False
-        feats, seg_label = self._stash
-        self._stash = None
+        feats, seg_label = self._pending_update
+        self._pending_update = None
         self.memory.update(feats, seg_label, momentum)
         return True

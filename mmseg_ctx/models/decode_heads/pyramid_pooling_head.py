@@ -24,6 +24,16 @@ class PyramidPoolingHead(CheckedInputsMixin, PSPHead):
     pooled features keep their channels. The levels are upsampled and
     concatenated with the input, then the 3x3 bottleneck and the classifier
     follow, as in mmseg's PSPHead.
+
+    Args:
+        pool_scales (Sequence[int]): the bins b of each level. Defaults to
+            (1, 2, 3, 6) (B1236).
+        pool_type (str): ``'avg'`` (AVE) or ``'max'`` (MAX). Defaults to
+            ``'avg'``.
+        reduction (bool): reduce each level to 1/N of the input channels
+            (DR). Defaults to True.
+        **kwargs: mmseg's :class:`PSPHead` (and ``BaseDecodeHead``)
+            arguments.
     """
 
     def __init__(self,

@@ -4,12 +4,17 @@ from .dupsampling import DUpsampling, label_patches, patch_codes
 from .feature_memory import FeatureMemory, MemorySums, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
+from .label_basis import (LABEL_BASIS_KEYS, check_label_basis,
+                          load_label_basis, save_label_basis)
 from .labels import check_label_range
+from .norm import norm1d_cfg
 from .sdpa_attention import SDPASelfAttentionBlock
 
 __all__ = [
     'ASPPContext', 'CheckedInputsMixin', 'DUpsampling', 'FeatureMemory',
-    'MemorySums', 'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
-    'build_image_context', 'check_in_channels', 'check_label_range',
-    'label_patches', 'memory_momentum', 'patch_codes'
+    'LABEL_BASIS_KEYS', 'MemorySums', 'OCRContext', 'PPMContext',
+    'SDPASelfAttentionBlock', 'build_image_context', 'check_in_channels',
+    'check_label_basis', 'check_label_range', 'label_patches',
+    'load_label_basis', 'memory_momentum', 'norm1d_cfg', 'patch_codes',
+    'save_label_basis'
 ]

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .label_basis import load_label_basis
 from .labels import check_label_range
 
 
@@ -117,18 +118,11 @@ class DUpsampling(nn.Module):
                   num_classes: int,
                   channels: int,
                   trainable: bool = False) -> 'DUpsampling':
-        """Load W and the mean from a basis file of
-        ``tools/analysis_tools/dupsample_basis.py``, refusing one whose
-        ratio r, class count K or code size C~ differ from the head's."""
-        saved = torch.load(path, map_location='cpu', weights_only=True)
-        for key, want in (('ratio', ratio), ('num_classes', num_classes),
-                          ('channels', channels)):
-            if saved[key] != want:
-                raise ValueError(
-                    f'the label basis {path} has {key}={saved[key]} but the '
-                    f'head expects {key}={want}; compute a matching one with '
-                    'tools/analysis_tools/dupsample_basis.py')
-        return cls(saved['basis'], saved['mean'], ratio, num_classes,
+        """Load W and the mean from a basis file (see
+        :mod:`~mmseg_ctx.models.utils.label_basis`), refusing one whose ratio
+        r, class count K or code size C~ differ from the head's."""
+        record = load_label_basis(path, ratio, num_classes, channels)
+        return cls(record['basis'], record['mean'], ratio, num_classes,
                    trainable)
 
     def extra_repr(self) -> str:

@@ -34,7 +34,8 @@ def tiny_mcibi(tmp_path, data_root, name='tiny_mcibi.py', **extra) -> Config:
 
 
 def dump(tmp_path, name: str, rank: int = 0) -> dict:
-    return torch.load(str(tmp_path / 'dumps' / f'memory_rank{rank}_{name}.pth'))
+    return torch.load(
+        str(tmp_path / 'dumps' / f'memory_rank{rank}_{name}.pth'))
 
 
 def test_updates_after_every_iteration_with_eq7_momentum(

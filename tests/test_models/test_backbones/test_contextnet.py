@@ -186,7 +186,7 @@ def test_optimiser_of_the_cityscapes_recipe():
 
 
 def test_folded_weights_are_refused_by_the_unfolded_network():
-    from mmseg_ctx.utils import fold_batch_norm
+    from mmseg_ctx.analysis import fold_batch_norm
     net = ContextNet(widen_factor=0.25)
     folded = fold_batch_norm(ContextNet(widen_factor=0.25))
     with pytest.raises(ValueError, match='load_folded_model'):

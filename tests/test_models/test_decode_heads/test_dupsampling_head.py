@@ -146,14 +146,14 @@ def test_basis_from_file_and_mismatches(tmp_path):
     dup = head(16, basis_file=path)
     torch.testing.assert_close(dup.dupsample.basis, record['basis'])
     torch.testing.assert_close(dup.dupsample.mean, record['mean'])
-    with pytest.raises(ValueError, match='has ratio=16 but the head '
-                       'expects ratio=32'):
+    with pytest.raises(ValueError, match='has ratio=16 but ratio=32 is '
+                       'expected'):
         head(32, basis_file=path)
-    with pytest.raises(ValueError, match='has num_classes=5 but the head '
-                       'expects num_classes=4'):
+    with pytest.raises(ValueError, match='has num_classes=5 but '
+                       'num_classes=4 is expected'):
         head(16, basis_file=path, num_classes=4)
-    with pytest.raises(ValueError, match='has channels=6 but the head '
-                       'expects channels=8'):
+    with pytest.raises(ValueError, match='has channels=6 but channels=8 is '
+                       'expected'):
         head(16, basis_file=path, basis_channels=8)
     with pytest.raises(ValueError, match='DUpsampling expects B x 6'):
         DUpsampling.from_file(path, 16, K, CODE)(torch.zeros(1, 5, 2, 2))

@@ -11,11 +11,12 @@ from mmseg.structures import SegDataSample
 
 import mmseg_ctx  # noqa: F401
 from mmseg_ctx.models.decode_heads import MCIBIHead
+from mmseg_ctx.models.utils import memory_momentum
 
 K, IN, C = 5, 32, 16
 
 
-def build_head(**kwargs) -> MCIBIHead:
+def build_head(enable_updates: bool = True, **kwargs) -> MCIBIHead:
     init_default_scope('mmseg')
     cfg = dict(
         type='MCIBIHead',
@@ -29,7 +30,8 @@ def build_head(**kwargs) -> MCIBIHead:
         loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0))
     cfg.update(kwargs)
     head = MODELS.build(cfg)
-    head.memory_hook_attached = True
+    if enable_updates:
+        head.enable_memory_updates()
     return head
 
 
@@ -105,6 +107,7 @@ def test_loss_weights_and_stash():
                                mode='bilinear')
         logits = F.interpolate(head.forward(x), size=(18, 22),
                                mode='bilinear')
+
     def mmseg_ce(logits):  # avg_non_ignore=False: ignored pixels count
         return F.cross_entropy(logits, labels, ignore_index=255,
                                reduction='sum') / labels.numel()
@@ -112,8 +115,8 @@ def test_loss_weights_and_stash():
     torch.testing.assert_close(losses['loss_coarse'], 0.4 * mmseg_ce(coarse))
     torch.testing.assert_close(losses['loss_ce'], mmseg_ce(logits))
     # the stash is R itself, detached, with the labels
-    assert torch.equal(head._stash[0], feats)
-    assert torch.equal(head._stash[1][:, 0], labels)
+    assert torch.equal(head._pending_update[0], feats)
+    assert torch.equal(head._pending_update[1][:, 0], labels)
 
 
 def test_bad_configuration_is_refused():
@@ -142,7 +145,7 @@ def test_predict_reads_memory_never_writes_it():
     first = head.predict(inputs(), [dict(img_shape=(18, 22))] * 2,
                          test_cfg={})
     assert first.shape == (2, K, 18, 22)
-    assert head._stash is None and not head.update_memory(0.5)
+    assert head._pending_update is None and not head.update_memory(0.5)
     for key, value in head.memory.state_dict().items():
         assert torch.equal(value, before[key])
     # the prediction depends on what the memory holds
@@ -155,11 +158,11 @@ def test_predict_reads_memory_never_writes_it():
 def test_loss_stashes_and_hook_update_consumes():
     head = build_head()
     head.loss(inputs(), samples(), train_cfg={})
-    feats, labels = head._stash
+    feats, labels = head._pending_update
     assert feats.shape == (2, C, 9, 11) and not feats.requires_grad
     assert labels.shape == (2, 1, 18, 22)
     assert head.update_memory(0.5)
-    assert head._stash is None
+    assert head._pending_update is None
     # classes 0..3 appear in the labels, class 4 never does
     assert head.memory.initialized.tolist() == [True] * 4 + [False]
 
@@ -211,10 +214,35 @@ def test_memory_loss_is_consistency_over_initialised_slots():
 
 
 def test_training_without_the_hook_fails_with_advice():
-    head = build_head()
-    head.memory_hook_attached = False
-    with pytest.raises(RuntimeError, match="dict\\(type='MCIBIMemoryHook'\\)"):
+    head = build_head(enable_updates=False)
+    with pytest.raises(RuntimeError, match="dict\\(type='MCIBIMemoryHook'\\)"
+                       '.*head.enable_memory_updates'):
         head.loss(inputs(), samples(), train_cfg={})
+
+
+def test_pixel_features_are_the_bottleneck_of_the_stage():
+    head = build_head(in_index=1, in_channels=IN)
+    x = [torch.randn(2, 3, 6, 6), inputs()[0]]
+    torch.testing.assert_close(head.pixel_features(x), head.bottleneck(x[1]))
+    with pytest.raises(ValueError, match='in_channels'):
+        head.pixel_features([x[1], x[0]])  # the stage's channels checked
+
+
+def test_custom_loop_updates_the_memory_without_the_hook():
+    """The documented loop: enable, loss, step, update_memory."""
+    head = build_head(enable_updates=False)
+    head.enable_memory_updates()
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.01)
+    before = head.memory.memory.clone()
+    for t in range(2):
+        losses = head.loss(inputs(), samples(seed=t), train_cfg={})
+        optimizer.zero_grad()
+        sum(v for k, v in losses.items() if k.startswith('loss_')).backward()
+        optimizer.step()
+        assert head.update_memory(memory_momentum(t, 2))
+        assert not head.update_memory(0.5)  # consumed
+    assert head.memory.initialized.any()
+    assert not torch.equal(head.memory.memory, before)
 
 
 def test_in_index_must_be_one_stage():

@@ -5,8 +5,8 @@ from helpers import free_port
 from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 
-from mmseg_ctx.engine import CPUDistributedDataParallel
-from mmseg_ctx.utils import dist_utils, setup_cpu_distributed
+from mmseg_ctx.engine import (CPUDistributedDataParallel, launcher,
+                              setup_cpu_distributed)
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def single_process_env(monkeypatch):
 
 
 def on_device(monkeypatch, device: str) -> None:
-    monkeypatch.setattr(dist_utils, 'get_device', lambda: device)
+    monkeypatch.setattr(launcher, 'get_device', lambda: device)
 
 
 def test_nothing_without_launcher(monkeypatch):
@@ -83,8 +83,8 @@ def test_other_wrapper_refused(monkeypatch, single_process_env):
 
 
 def test_release_destroys_the_group(single_process_env):
-    dist_utils.release_distributed()  # nothing to release: no error
+    launcher.release_distributed()  # nothing to release: no error
     torch_dist.init_process_group('gloo')
     assert torch_dist.is_initialized()
-    dist_utils.release_distributed()
+    launcher.release_distributed()
     assert not torch_dist.is_initialized()

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""dupsample_basis.py from the command line, on ContextShapes and on a
+"""label_basis.py from the command line, on ContextShapes and on a
 synthetic 150-class set in bounded memory; a DUpsampling model trained and
 tested with its basis through tools/train.py and tools/test.py."""
 import glob
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from helpers import ROOT, make_context_shapes, tool_env, write_tiny_config
 
-TOOL = 'tools/analysis_tools/dupsample_basis.py'
+TOOL = 'tools/analysis_tools/label_basis.py'
 DUP_DEMO = osp.join(ROOT, 'configs', 'dupsampling',
                     'dupsampling_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 K150_CONFIG = """
@@ -66,7 +66,7 @@ def test_basis_and_upper_bound_table(tiny_config, tmp_path):
         [sys.executable, TOOL, tiny_config, '--ratio', '8', '--channels',
          '144', '--out', out, '--reuse'], cwd=ROOT, env=tool_env(),
         capture_output=True, text=True, timeout=600)
-    assert proc.returncode != 0 and 'has ratio=4, not --ratio 8' in \
+    assert proc.returncode != 0 and 'has ratio=4 but ratio=8 is expected' in \
         proc.stderr
 
 

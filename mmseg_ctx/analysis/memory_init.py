@@ -1,4 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""The "clustering" initialisation of MCIBI's feature memory (Jin et al.,
+ICCV 2021, Table 2) from a trained model's pixel representations."""
 from typing import Dict, Iterable, Iterator, Tuple
 
 import torch
@@ -23,8 +25,9 @@ def pixel_representations(model: BaseModel, batches: Iterable[Dict],
                           seed: int = 0) -> Iterator[Tuple[Tensor, Tensor]]:
     """MCIBI's pixel representations R (eq. 1) of labelled pixels.
 
-    For each batch of a dataloader, runs the backbone and the head's
-    bottleneck, brings the labels to R's resolution (nearest) and yields
+    For each batch of a dataloader, runs the backbone and
+    :meth:`MCIBIHead.pixel_features`, brings the labels to R's resolution
+    (nearest) and yields
     ``(features N x C, labels N)`` with at most ``per_class`` random pixels
     of each class (ignored pixels left out), in fp32.
     """
@@ -32,8 +35,8 @@ def pixel_representations(model: BaseModel, batches: Iterable[Dict],
     gen = torch.Generator().manual_seed(seed)
     for data in batches:
         data = model.data_preprocessor(data, False)
-        feats = head.bottleneck(head._transform_inputs(
-            model.extract_feat(data['inputs']))).float()
+        feats = head.pixel_features(model.extract_feat(
+            data['inputs'])).float()
         labels = torch.stack([
             s.gt_sem_seg.data for s in data['data_samples']
         ]).to(feats.device).float()

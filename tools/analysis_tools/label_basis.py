@@ -19,7 +19,7 @@ markdown table.
 
 Example::
 
-    python tools/analysis_tools/dupsample_basis.py \
+    python tools/analysis_tools/label_basis.py \
         configs/dupsampling/dupsampling_r50-d16_4xb4-40k_voc12aug-512x512.py \
         --ratio 16 --channels 64 --out bases/voc12aug_r16_c64.pth --eval
 """
@@ -29,8 +29,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.utils import (compute_label_basis, load_label_basis,
-                             save_label_basis, upper_bound)
+from mmseg_ctx.analysis import compute_label_basis, upper_bound, write_markdown
+from mmseg_ctx.models.utils import load_label_basis, save_label_basis
 
 # Table 1 of the paper (PASCAL VOC 2012 val), mIoU* by output stride
 PAPER_UPPER_BOUND = {
@@ -93,11 +93,8 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.reuse:
-        record = load_label_basis(args.out)
-        for key, want in (('ratio', args.ratio), ('channels', args.channels)):
-            if record[key] != want:
-                raise ValueError(f'{args.out} has {key}={record[key]}, '
-                                 f'not --{key} {want}')
+        record = load_label_basis(
+            args.out, ratio=args.ratio, channels=args.channels)
     else:
         record = compute_label_basis(
             cfg,
@@ -119,10 +116,10 @@ def main() -> None:
     if args.eval:
         table = markdown_table(record, upper_bound(cfg, record,
                                                    args.num_workers))
-        print('\n' + table)
         if args.table:
-            with open(args.table, 'w') as f:
-                f.write(table)
+            write_markdown(table, args.table)
+        else:
+            print('\n' + table)
 
 
 if __name__ == '__main__':

@@ -10,9 +10,9 @@ from helpers import FCN_DEMO
 from mmengine.config import Config
 
 import mmseg_ctx  # noqa: F401
-from mmseg_ctx.utils import (bilinear_restore, compute_label_basis,
-                             ensure_label_basis, load_label_basis,
-                             upper_bound)
+from mmseg_ctx.analysis import (bilinear_restore, compute_label_basis,
+                                ensure_label_basis, upper_bound)
+from mmseg_ctx.models.utils import load_label_basis
 
 K = 9  # ContextShapes
 

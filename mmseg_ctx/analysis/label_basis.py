@@ -1,8 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The label basis of DUpsampling (Tian et al., CVPR 2019, Sec. 3.1) from
-an mmseg dataset config, and its upper bound (Table 1, mIoU*)."""
+an mmseg dataset config, and its upper bound (Table 1, mIoU*). The file
+format is :mod:`mmseg_ctx.models.utils.label_basis`'s."""
 import copy
-import os
 import os.path as osp
 from typing import Dict, Iterator, Tuple
 
@@ -17,8 +17,8 @@ from mmseg.models.utils import resize
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from ..models.utils import DUpsampling
-from .label_basis import LabelBasisEstimator
+from ..models.utils import DUpsampling, load_label_basis, save_label_basis
+from .label_basis_estimator import LabelBasisEstimator
 
 
 def label_loader(cfg: Config,
@@ -92,18 +92,6 @@ def compute_label_basis(cfg: Config,
         num_samples=len(estimator.codes))
 
 
-def load_label_basis(path: str) -> dict:
-    """A basis file written by :func:`save_label_basis`."""
-    return torch.load(path, map_location='cpu', weights_only=True)
-
-
-def save_label_basis(record: dict, path: str) -> None:
-    """Write a basis record (tensors, numbers, strings only: it loads with
-    ``weights_only=True``)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    torch.save(record, path)
-
-
 def ensure_label_basis(cfg: Config, path: str, ratio: int, channels: int,
                        **kwargs) -> dict:
     """The basis at ``path`` if it has this ratio, channels and the
@@ -113,7 +101,7 @@ def ensure_label_basis(cfg: Config, path: str, ratio: int, channels: int,
         record = load_label_basis(path)
         classes = label_loader(cfg, 'train').dataset.metainfo['classes']
         if (record['ratio'], record['channels'],
-                record['classes']) == (ratio, channels, list(classes)):
+                record.get('classes')) == (ratio, channels, list(classes)):
             return record
     record = compute_label_basis(cfg, ratio, channels, **kwargs)
     save_label_basis(record, path)

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmseg_ctx.utils import cosine_cluster_center
+from mmseg_ctx.analysis import cosine_cluster_center
 
 
 def test_centre_of_the_largest_cosine_cluster():

@@ -3,8 +3,8 @@ import argparse
 import os
 import os.path as osp
 
-from mmseg_ctx.utils import (add_runner_args, load_runner_config,
-                             parse_runner_args)
+from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
+                                parse_runner_args)
 
 
 def write(path, text):

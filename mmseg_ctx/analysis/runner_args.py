@@ -1,11 +1,12 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""The command line and config loading that ``tools/train.py``,
+``tools/test.py`` and the benchmark share with mmseg's own tools."""
 import argparse
 import os
 import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config, DictAction
-
 
 
 def load_runner_config(path: str,

@@ -6,8 +6,8 @@ import pytest
 import torch
 from helpers import ROOT
 
+from mmseg_ctx.analysis import LabelBasisEstimator
 from mmseg_ctx.models.utils import DUpsampling
-from mmseg_ctx.utils import LabelBasisEstimator
 
 K, R = 3, 2
 
@@ -86,7 +86,7 @@ def test_ade20k_sized_basis_stays_in_bounded_memory():
     5.9 GB; the randomised path must stay far below."""
     code = '''
 import resource, torch
-from mmseg_ctx.utils import LabelBasisEstimator
+from mmseg_ctx.analysis import LabelBasisEstimator
 gen = torch.Generator().manual_seed(0)
 est = LabelBasisEstimator(150, 16, max_samples=3000)
 for _ in range(6):

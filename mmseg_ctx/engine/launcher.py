@@ -1,4 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Several training or test processes on a machine without an accelerator
+(gloo), and the release of the process group once a run has ended."""
 import gc
 from datetime import timedelta
 
@@ -6,9 +8,14 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.device import get_device
 
+from .wrappers import CPUDistributedDataParallel
+
+#: the wrapper the CPU path selects, scoped: mmengine's Runner looks the
+#: type up in its root registry
+CPU_WRAPPER = f'mmseg.{CPUDistributedDataParallel.__name__}'
 #: wrappers the CPU path can stand in for
-DDP_WRAPPERS = ('MMDistributedDataParallel', 'CPUDistributedDataParallel',
-                'mmseg.CPUDistributedDataParallel')
+DDP_WRAPPERS = ('MMDistributedDataParallel',
+                CPUDistributedDataParallel.__name__, CPU_WRAPPER)
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
@@ -43,9 +50,7 @@ def setup_cpu_distributed(cfg: Config) -> bool:
         dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
         timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
         torch_dist.init_process_group('gloo', timeout=timeout)
-    # scoped: mmengine's Runner looks the type up in its root registry
-    wrapper_cfg.update(
-        type='mmseg.CPUDistributedDataParallel', device_ids=None)
+    wrapper_cfg.update(type=CPU_WRAPPER, device_ids=None)
     # the defaults of mmengine's own wrapping without a wrapper config
     wrapper_cfg.setdefault('broadcast_buffers', False)
     wrapper_cfg.setdefault('find_unused_parameters',
