@@ -199,24 +199,17 @@ def sdpa_blocks():
     mode with the same weights, as MCIBI's attention configures them."""
     from mmseg.models.utils import SelfAttentionBlock
 
+    from mmseg_ctx.models.decode_heads.mcibi_head import MEMORY_ATTENTION
     from mmseg_ctx.models.utils import SDPASelfAttentionBlock
     block = dict(
         key_in_channels=32,
         query_in_channels=32,
         channels=16,
         out_channels=32,
-        share_key_query=False,
-        query_downsample=None,
-        key_downsample=None,
-        key_query_num_convs=2,
-        value_out_num_convs=1,
-        key_query_norm=True,
-        value_out_norm=True,
-        matmul_norm=True,
-        with_out=True,
         conv_cfg=None,
         norm_cfg=dict(type='BN'),
-        act_cfg=dict(type='ReLU'))
+        act_cfg=dict(type='ReLU'),
+        **MEMORY_ATTENTION)
     ours = SDPASelfAttentionBlock(**block).eval()
     theirs = SelfAttentionBlock(**block).eval()
     theirs.load_state_dict(ours.state_dict())

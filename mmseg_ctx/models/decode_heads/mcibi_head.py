@@ -14,6 +14,19 @@ from ..utils import (CheckedInputsMixin, FeatureMemory,
                      SDPASelfAttentionBlock, build_image_context)
 
 FUSIONS = ('concat', 'add', 'weighted_add')
+#: the attention of eq. 13-14 in mmseg's SelfAttentionBlock terms: separate
+#: query and key transforms of two convs, scaled dot products, an output
+#: projection
+MEMORY_ATTENTION = dict(
+    share_key_query=False,
+    query_downsample=None,
+    key_downsample=None,
+    key_query_num_convs=2,
+    value_out_num_convs=1,
+    key_query_norm=True,
+    value_out_norm=True,
+    matmul_norm=True,
+    with_out=True)
 
 
 @MODELS.register_module()
@@ -128,15 +141,7 @@ class MCIBIHead(CheckedInputsMixin, BaseDecodeHead):
             query_in_channels=channels,
             channels=transform_channels or channels // 2,
             out_channels=channels,
-            share_key_query=False,
-            query_downsample=None,
-            key_downsample=None,
-            key_query_num_convs=2,
-            value_out_num_convs=1,
-            key_query_norm=True,
-            value_out_norm=True,
-            matmul_norm=True,
-            with_out=True,
+            **MEMORY_ATTENTION,
             **cfg)
         self.image_context = build_image_context(
             context,
