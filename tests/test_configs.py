@@ -237,7 +237,7 @@ MCIBI_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'mcibi', '*.py')))
 #: the model, hooks and imports every MCIBI config resolved to when each
 #: wrote its head in full, before the head moved to
 #: configs/_base_/models/mcibi_head.py
-MCIBI_RESOLVED = osp.join(ROOT, 'tests', 'data', 'mcibi_configs.json')
+MCIBI_RESOLVED = osp.join(ROOT, 'tests', 'fixtures', 'mcibi_configs.json')
 
 
 @pytest.mark.parametrize(
