@@ -6,7 +6,7 @@ Builds the model from CONFIG, loads CHECKPOINT, folds every BN that follows
 a conv into that conv (mmcv's ``fuse_conv_bn``), compares the logits of the
 model before and after on random images (``--shape``, default 512x1024)
 and refuses to save if they differ by more than ``--atol``. The output is
-a state dict of the folded model; ``mmseg_ctx.utils.load_folded_model``
+a state dict of the folded model; ``mmseg_ctx.analysis.load_folded_model``
 loads it back (config + folded checkpoint).
 
 Example::
