@@ -194,6 +194,15 @@ def run_script(*args: str) -> str:
     return proc.stdout
 
 
+def run_failing(*args: str) -> str:
+    """Run ``python ARGS`` as :func:`run_script`, expecting it to fail; its
+    stderr."""
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=tool_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    return proc.stderr
+
+
 def sdpa_blocks():
     """Our SDPASelfAttentionBlock and mmseg's SelfAttentionBlock, in eval
     mode with the same weights, as MCIBI's attention configures them."""

@@ -27,8 +27,8 @@ from mmengine.runner import Runner
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from mmseg_ctx.analysis import (ensure_label_basis,  # registers ours too
-                                write_markdown)
+from mmseg_ctx.analysis import ensure_label_basis  # registers ours too
+from mmseg_ctx.analysis import write_markdown
 from mmseg_ctx.datasets import ContextShapesDataset
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -12,7 +12,8 @@ from mmseg.registry import RUNNERS
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
-from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
+from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
+                              resolve_resume, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,6 +54,8 @@ def main() -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    resolve_resume(cfg)  # the work_dir's checkpoint before load_from
+    add_rng_state_hook(cfg)  # a resumed run draws the same random numbers
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

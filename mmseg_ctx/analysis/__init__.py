@@ -12,16 +12,18 @@ from .complexity import flop_analyzer, sdpa_flop_jit
 from .label_basis import (bilinear_restore, compute_label_basis,
                           ensure_label_basis, upper_bound)
 from .label_basis_estimator import LabelBasisEstimator
-from .memory_init import (cosine_cluster_center, mcibi_head,
-                          pixel_representations)
+from .memory_init import (check_trained_weights, cosine_cluster_center,
+                          mcibi_head, pixel_representations)
 from .reporting import run_table_tool, write_markdown
-from .runner_args import add_runner_args, load_runner_config, parse_runner_args
+from .runner_args import (add_runner_args, load_runner_config,
+                          parse_runner_args, unknown_options)
 
 __all__ = [
     'LabelBasisEstimator', 'add_runner_args', 'bilinear_restore',
-    'compute_label_basis', 'cosine_cluster_center', 'count_batch_norms',
-    'ensure_label_basis', 'flop_analyzer', 'fold_batch_norm',
-    'load_folded_model', 'load_runner_config', 'mcibi_head',
-    'parse_runner_args', 'pixel_representations', 'run_table_tool',
-    'sdpa_flop_jit', 'upper_bound', 'write_markdown'
+    'check_trained_weights', 'compute_label_basis', 'cosine_cluster_center',
+    'count_batch_norms', 'ensure_label_basis', 'flop_analyzer',
+    'fold_batch_norm', 'load_folded_model', 'load_runner_config',
+    'mcibi_head', 'parse_runner_args', 'pixel_representations',
+    'run_table_tool', 'sdpa_flop_jit', 'unknown_options', 'upper_bound',
+    'write_markdown'
 ]

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The "clustering" initialisation of MCIBI's feature memory (Jin et al.,
 ICCV 2021, Table 2) from a trained model's pixel representations."""
-from typing import Dict, Iterable, Iterator, Tuple
+from typing import Dict, Iterable, Iterator, Mapping, Tuple
 
 import torch
 from mmengine.model import BaseModel
@@ -17,6 +17,33 @@ def mcibi_head(model: BaseModel) -> MCIBIHead:
         raise ValueError('the model\'s decode_head is '
                          f'{type(head).__name__}, not MCIBIHead')
     return head
+
+
+def check_trained_weights(model: BaseModel, state_dict: Mapping[str, Tensor],
+                          path: str) -> None:
+    """Refuse a checkpoint that lacks weights the pixel representations R
+    are computed with (the backbone's and the MCIBIHead's, the memory
+    aside): with them left at their initialisation, the clustering would
+    summarise a random network's features.
+
+    Args:
+        model (BaseModel): the segmentor built from the config.
+        state_dict (Mapping[str, Tensor]): the checkpoint's weights, keys
+            as in ``model.state_dict()``.
+        path (str): the checkpoint, for the message.
+    """
+    needed = [
+        key for key in model.state_dict()
+        if key.startswith(('backbone.', 'decode_head.'))
+        and not key.startswith('decode_head.memory.')
+    ]
+    missing = [key for key in needed if key not in state_dict]
+    if missing:
+        raise ValueError(
+            f'{path} lacks {len(missing)} of the {len(needed)} backbone and '
+            f'MCIBIHead weights the memory is clustered from (e.g. '
+            f'{", ".join(missing[:3])}): give the checkpoint of a trained '
+            'model of this config')
 
 
 @torch.no_grad()

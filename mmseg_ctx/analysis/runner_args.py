@@ -2,11 +2,14 @@
 """The command line and config loading that ``tools/train.py``,
 ``tools/test.py`` and the benchmark share with mmseg's own tools."""
 import argparse
+import difflib
+import logging
 import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 
 def load_runner_config(path: str,
@@ -21,6 +24,8 @@ def load_runner_config(path: str,
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options is not None:
+        for warning in unknown_options(cfg, cfg_options):
+            print_log(warning, logger='current', level=logging.WARNING)
         cfg.merge_from_dict(cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -28,6 +33,38 @@ def load_runner_config(path: str,
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+def unknown_options(cfg: Config, cfg_options: dict) -> List[str]:
+    """A warning for each ``--cfg-options`` key that ``cfg`` does not have.
+
+    ``merge_from_dict`` adds such a key silently, so a misspelt one
+    (``train_cgf.max_iters=5``) changes nothing; adding a key is legitimate,
+    hence a warning, naming the closest existing key (:mod:`difflib`).
+    Dotted keys are followed through dicts and list indices; the first part
+    that is missing is reported.
+    """
+    warnings = []
+    for key in cfg_options:
+        node, path = cfg._cfg_dict, []
+        for part in key.split('.'):
+            if isinstance(node, (list, tuple)) and part.isdigit():
+                node = node[int(part)] if int(part) < len(node) else None
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, dict):
+                close = difflib.get_close_matches(part, list(node), n=1)
+                where = ".".join(path) or "the config"
+                warnings.append(
+                    f'--cfg-options {key}: {where} has no key {part!r}, it '
+                    'is added' +
+                    (f' (did you mean {".".join(path + close)!r}?)'
+                     if close else ''))
+                break
+            else:
+                break
+            path.append(part)
+    return warnings
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:

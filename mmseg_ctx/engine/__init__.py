@@ -1,13 +1,15 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""What the Runner drives: hooks, model wrappers, the CPU launcher set-up
-and mmengine's checkpoint loader for torch >= 2.6."""
-from .checkpoint import load_from_local, register_checkpoint_loader
-from .hooks import MCIBIMemoryHook
+"""What the Runner drives: hooks, model wrappers, the CPU launcher set-up,
+mmengine's checkpoint loader for torch >= 2.6 and what ``--resume`` means."""
+from .checkpoint import (TRUST_ENV, checkpoint_safe_globals, load_from_local,
+                         register_checkpoint_loader, resolve_resume)
+from .hooks import MCIBIMemoryHook, RNGStateHook, add_rng_state_hook
 from .launcher import release_distributed, setup_cpu_distributed
 from .wrappers import CPUDistributedDataParallel
 
 __all__ = [
-    'CPUDistributedDataParallel', 'MCIBIMemoryHook', 'load_from_local',
-    'register_checkpoint_loader', 'release_distributed',
-    'setup_cpu_distributed'
+    'CPUDistributedDataParallel', 'MCIBIMemoryHook', 'RNGStateHook',
+    'TRUST_ENV', 'add_rng_state_hook', 'checkpoint_safe_globals',
+    'load_from_local', 'register_checkpoint_loader', 'release_distributed',
+    'resolve_resume', 'setup_cpu_distributed'
 ]

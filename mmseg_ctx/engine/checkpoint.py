@@ -1,36 +1,112 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Let mmengine 0.10 load its own checkpoints under torch >= 2.6.
+"""Load mmengine 0.10 checkpoints under torch >= 2.6 without unpickling
+arbitrary objects, and pick the checkpoint that ``--resume`` means.
 
 torch 2.6 made ``torch.load`` default to ``weights_only=True``, which
-refuses the Python objects mmengine stores beside the weights (the message
-hub's ``HistoryBuffer``, numpy scalars), so ``load_from``, ``--resume`` and
-``tools/test.py`` fail with an ``UnpicklingError``. mmengine 0.10.7 calls
-``torch.load`` without the argument; :func:`register_checkpoint_loader`
-replaces its loader for local files through mmengine's own extension
-point, ``CheckpointLoader.register_scheme``, with one that unpickles fully,
-as every torch before 2.6 did. Load only checkpoints you trust.
+refuses the few Python objects mmengine stores beside the weights (the
+message hub's ``HistoryBuffer``, numpy arrays, scalars and dtypes), so
+``load_from``, ``--resume`` and ``tools/test.py`` fail with an
+``UnpicklingError``. :func:`register_checkpoint_loader` replaces mmengine's
+loader of local files, through its own extension point
+(``CheckpointLoader.register_scheme``), with :func:`load_from_local`: still
+``weights_only=True``, with exactly those types allowed
+(:func:`checkpoint_safe_globals`). A file holding anything else is refused
+with the type named, since unpickling it could run code; for a file you
+trust, ``MMSEG_CTX_TRUST_CHECKPOINTS=1`` in the environment unpickles fully,
+as every torch before 2.6 did.
 
 This is the one change mmseg_ctx makes to mmengine; ``import mmseg_ctx``
 calls :func:`register_checkpoint_loader` once, from
 ``mmseg_ctx/__init__.py``, so that configs with ``custom_imports`` resume
 and test under the stock tools too.
 """
+import os
 import os.path as osp
-from typing import Optional, Union
+import pickle
+import re
+from typing import Any, Callable, List, Optional, Union
 
+import numpy as np
 import torch
-from mmengine.runner import CheckpointLoader
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner import CheckpointLoader, find_latest_checkpoint
+
+#: set to 1 to unpickle local checkpoints fully (trusted files only)
+TRUST_ENV = 'MMSEG_CTX_TRUST_CHECKPOINTS'
+
+
+def history_buffer_method(owner: Any, name: str) -> Callable:
+    """What ``builtins.getattr`` may do in a checkpoint: fetch one of
+    ``HistoryBuffer``'s statistics methods (a buffer pickles its
+    ``_statistics_methods`` as ``getattr(HistoryBuffer, 'mean')``, ...);
+    any other ``getattr`` could reach a method that writes files or runs
+    code, and is refused."""
+    # the four built-in ones are registered by the first buffer made, which
+    # a fresh process may not have made yet
+    methods = {'min', 'max', 'current', 'mean'
+               } | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in methods:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'getattr({getattr(owner, "__name__", owner)!s}, {name!r}): only '
+        "HistoryBuffer's statistics methods may be fetched")
+
+
+def checkpoint_safe_globals() -> List[Union[type, tuple]]:
+    """The non-tensor objects of an mmengine 0.10 checkpoint (with
+    :class:`RNGStateHook`'s numpy generator state): ``HistoryBuffer`` and
+    its statistics methods (:func:`history_buffer_method` in place of
+    ``getattr``), numpy arrays (rebuilt by ``_reconstruct``), numpy scalars
+    (rebuilt by ``scalar``) and dtypes, under the module names numpy 1 and
+    2 pickle them with. None of them calls anything but constructors."""
+    multiarray = np._core.multiarray if hasattr(
+        np, '_core') else np.core.multiarray
+    allowed: List[Union[type, tuple]] = [
+        HistoryBuffer, np.ndarray, np.dtype,
+        (history_buffer_method, 'builtins.getattr')
+    ]
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        allowed += [(multiarray._reconstruct, f'{module}._reconstruct'),
+                    (multiarray.scalar, f'{module}.scalar')]
+    allowed += [
+        value for value in vars(np.dtypes).values()
+        if isinstance(value, type) and issubclass(value, np.dtype)
+    ]
+    return allowed
+
+
+def refused_globals(error: Exception) -> str:
+    """The globals torch's weights-only unpickler refused, from its
+    message."""
+    text = str(error)
+    found = re.findall(r'GLOBAL ([\w.]+)', text)
+    called = re.findall(r'getattr\(\w+, \'\w+\'\)', text)
+    return ', '.join(dict.fromkeys(found + called)) or text.splitlines()[0]
 
 
 def load_from_local(filename: str,
                     map_location: Optional[Union[str, torch.device]] = None
                     ) -> dict:
-    """mmengine's ``load_from_local`` with ``weights_only=False``."""
+    """mmengine's ``load_from_local`` with the types of
+    :func:`checkpoint_safe_globals` allowed and nothing else, unless
+    ``MMSEG_CTX_TRUST_CHECKPOINTS=1``."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(
-        filename, map_location=map_location, weights_only=False)
+    if os.environ.get(TRUST_ENV) == '1':
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
+    try:
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise pickle.UnpicklingError(
+            f'{filename} holds objects that an mmengine checkpoint does not '
+            f'({refused_globals(error)}); it is not loaded, since '
+            'unpickling them can run arbitrary code. If you trust the file, '
+            f'load it with {TRUST_ENV}=1 in the environment.') from None
 
 
 def register_checkpoint_loader() -> None:
@@ -38,3 +114,36 @@ def register_checkpoint_loader() -> None:
     scheme with the empty prefix), for every later load in the process."""
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
+
+
+def resolve_resume(cfg: Config) -> None:
+    """Make ``cfg.resume`` with ``cfg.load_from`` mean what the README
+    says: go on from the work_dir's latest checkpoint, else start from
+    ``load_from``.
+
+    mmengine resumes from ``load_from`` whenever both are set, which fails
+    (``KeyError: 'epoch'``) when ``load_from`` holds weights only, e.g. an
+    MCIBI memory from ``tools/analysis_tools/init_memory.py``, and would
+    restart from it every time a run is resumed. Here, if the work_dir has a
+    checkpoint (``last_checkpoint``), ``load_from`` becomes it; if not, and
+    ``load_from`` is a local file without a training state (``meta`` with
+    ``iter``), training starts from its weights (``resume`` off). A
+    training checkpoint named by ``load_from`` is resumed as mmengine does.
+    """
+    if not cfg.get('resume') or not cfg.get('load_from'):
+        return
+    latest = find_latest_checkpoint(cfg.work_dir) if osp.isfile(
+        osp.join(cfg.work_dir, 'last_checkpoint')) else None
+    if latest is not None:
+        print_log(
+            f'resume: from {latest}, the latest checkpoint of the work_dir '
+            f'(load_from={cfg.load_from} initialised this run before)',
+            logger='current')
+        cfg.load_from = latest
+    elif osp.isfile(cfg.load_from) and 'iter' not in (
+            load_from_local(cfg.load_from, 'cpu').get('meta') or {}):
+        print_log(
+            f'resume: {cfg.work_dir} has no checkpoint yet, so training '
+            f'starts from the weights of load_from={cfg.load_from}',
+            logger='current')
+        cfg.resume = False

@@ -2,17 +2,22 @@
 """Several training or test processes on a machine without an accelerator
 (gloo), and the release of the process group once a run has ended."""
 import gc
+import logging
 from datetime import timedelta
 
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.device import get_device
+from mmengine.logging import print_log
 
 from .wrappers import CPUDistributedDataParallel
 
 #: the wrapper the CPU path selects, scoped: mmengine's Runner looks the
 #: type up in its root registry
 CPU_WRAPPER = f'mmseg.{CPUDistributedDataParallel.__name__}'
+#: the ``env_cfg.dist_cfg`` keys the CPU path reads (``backend`` is always
+#: gloo there; mmseg's runtime sets 'nccl' for CUDA)
+CPU_DIST_CFG_KEYS = ('backend', 'timeout')
 #: wrappers the CPU path can stand in for
 DDP_WRAPPERS = ('MMDistributedDataParallel',
                 CPUDistributedDataParallel.__name__, CPU_WRAPPER)
@@ -48,6 +53,13 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             f'{wrapper_cfg["type"]!r}')
     if not torch_dist.is_initialized():
         dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+        unused = sorted(set(dist_cfg) - set(CPU_DIST_CFG_KEYS))
+        if unused:
+            print_log(
+                f'env_cfg.dist_cfg keys {unused} are not used on CPU: the '
+                'processes meet over gloo (whatever dist_cfg.backend says) '
+                'and take only dist_cfg.timeout',
+                logger='current', level=logging.WARNING)
         timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
         torch_dist.init_process_group('gloo', timeout=timeout)
     wrapper_cfg.update(type=CPU_WRAPPER, device_ids=None)

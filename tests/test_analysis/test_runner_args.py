@@ -4,7 +4,7 @@ import os
 import os.path as osp
 
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
-                                parse_runner_args)
+                                parse_runner_args, unknown_options)
 
 
 def write(path, text):
@@ -43,3 +43,34 @@ def test_runner_args(monkeypatch):
     monkeypatch.setattr('sys.argv', ['train.py'])
     parse_runner_args(parser)
     assert os.environ['LOCAL_RANK'] == '1'
+
+
+def test_misspelt_options_are_named_with_the_close_match(tmp_path):
+    cfg = load_runner_config(write(
+        tmp_path / 'c.py', 'train_cfg = dict(max_iters=4)\n'
+        'param_scheduler = [dict(end=4)]\n'))
+    assert unknown_options(cfg, {'train_cfg.max_iters': 5,
+                                 'param_scheduler.0.end': 5}) == []
+    assert unknown_options(cfg, {
+        'train_cgf.max_iters': 5,
+        'train_cfg.max_iter': 5,
+        'brand_new': 1
+    }) == [
+        "--cfg-options train_cgf.max_iters: the config has no key "
+        "'train_cgf', it is added (did you mean 'train_cfg'?)",
+        "--cfg-options train_cfg.max_iter: train_cfg has no key 'max_iter', "
+        "it is added (did you mean 'train_cfg.max_iters'?)",
+        "--cfg-options brand_new: the config has no key 'brand_new', it is "
+        "added",
+    ]
+
+
+def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr('mmseg_ctx.analysis.runner_args.print_log',
+                        lambda msg, **kwargs: logged.append((msg, kwargs)))
+    path = write(tmp_path / 'c.py', 'train_cfg = dict(max_iters=4)\n')
+    cfg = load_runner_config(path, cfg_options={'train_cgf.max_iters': 5})
+    assert cfg.train_cfg.max_iters == 4 and cfg.train_cgf.max_iters == 5
+    assert len(logged) == 1 and "did you mean 'train_cfg'?" in logged[0][0]
+    assert logged[0][1]['level'] == 'WARNING'

@@ -88,3 +88,18 @@ def test_release_destroys_the_group(single_process_env):
     assert torch_dist.is_initialized()
     launcher.release_distributed()
     assert not torch_dist.is_initialized()
+
+
+def test_unused_dist_cfg_keys_are_named(monkeypatch, single_process_env):
+    on_device(monkeypatch, 'cpu')
+    logged = []
+    monkeypatch.setattr(launcher, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    cfg = Config(dict(launcher='pytorch', env_cfg=dict(dist_cfg=dict(
+        backend='nccl', timeout=60, init_method='tcp://x:1', rank=3))))
+    assert setup_cpu_distributed(cfg)
+    assert logged == [
+        "env_cfg.dist_cfg keys ['init_method', 'rank'] are not used on CPU: "
+        'the processes meet over gloo (whatever dist_cfg.backend says) and '
+        'take only dist_cfg.timeout'
+    ]

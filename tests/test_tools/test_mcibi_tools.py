@@ -5,7 +5,7 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from helpers import ROOT, run_script, write_tiny_config
+from helpers import ROOT, run_failing, run_script, write_tiny_config
 
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
                      'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
@@ -58,6 +58,24 @@ def test_init_memory_by_clustering_and_load_it(trained):
     start = torch.load(str(tmp / 'memory_rank0_start0.pth'))
     assert torch.equal(start['memory'], memory)
     assert torch.equal(start['initialized'], seen)
+
+
+def test_init_memory_refuses_weights_without_the_head(trained):
+    """A checkpoint without the MCIBIHead (e.g. the FCN baseline's) would
+    have the memory clustered from a random head's features."""
+    tmp, config, checkpoint = trained
+    state = torch.load(checkpoint, weights_only=False)
+    state['state_dict'] = {
+        k: v for k, v in state['state_dict'].items()
+        if not k.startswith('decode_head.')
+    }
+    partial = str(tmp / 'backbone_only.pth')
+    torch.save(state, partial)
+    out = str(tmp / 'refused.pth')
+    stderr = run_failing('tools/analysis_tools/init_memory.py', config,
+                         partial, '--out', out, '--num-images', '2')
+    assert 'backbone_only.pth lacks' in stderr
+    assert 'decode_head.' in stderr and not osp.exists(out)
 
 
 @pytest.mark.parametrize('method', ['pca', 'auto'])

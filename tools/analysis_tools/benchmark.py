@@ -83,7 +83,8 @@ from mmseg.registry import HOOKS, METRICS, RUNNERS
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (ensure_label_basis, flop_analyzer,
                                 load_runner_config, write_markdown)
-from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
+from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
+                              setup_cpu_distributed)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.abspath(__file__)
@@ -288,6 +289,7 @@ def train(key: str, seed: int, run_dir: str, options: Optional[dict],
     cfg.resume = last is not None
     if last is not None:  # from the work dir, not the config's weights
         cfg.load_from = None
+    add_rng_state_hook(cfg)  # resumed runs equal uninterrupted ones
     runner = build_runner(cfg)
     start = time.perf_counter()
     runner.train()

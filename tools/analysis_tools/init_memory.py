@@ -24,13 +24,13 @@ from collections import defaultdict
 import torch
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.runner import Runner, save_checkpoint
+from mmengine.runner import Runner, load_checkpoint, save_checkpoint
 from mmengine.utils import ProgressBar
 from mmseg.apis import init_model
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import (cosine_cluster_center, mcibi_head,
-                                pixel_representations)
+from mmseg_ctx.analysis import (check_trained_weights, cosine_cluster_center,
+                                mcibi_head, pixel_representations)
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,7 +68,10 @@ def training_images(cfg: Config):
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    model = init_model(cfg, args.checkpoint, device=get_device())
+    model = init_model(cfg, device=get_device())
+    checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
+    check_trained_weights(model, checkpoint.get('state_dict', checkpoint),
+                          args.checkpoint)
     head = mcibi_head(model)
 
     loader = training_images(cfg)

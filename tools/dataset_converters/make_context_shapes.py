@@ -214,6 +214,8 @@ def generate(out: str, seed: int, num_train: int, num_val: int, height: int,
     if min(height, width) < MIN_SIZE:
         raise ValueError(f'height and width must be at least {MIN_SIZE}, '
                          f'got {height}x{width}')
+    if seed < 0:
+        raise ValueError(f'seed must not be negative, got {seed}')
     if min(num_train, num_val) < 0:
         raise ValueError('image counts must not be negative, got '
                          f'{num_train} training and {num_val} validation')
@@ -222,6 +224,9 @@ def generate(out: str, seed: int, num_train: int, num_val: int, height: int,
     parent = osp.dirname(osp.abspath(out))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix='.context_shapes-', dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700, as mkdir would make it
     try:
         for split, num in (('training', num_train), ('validation', num_val)):
             for sub in ('images', 'annotations'):

@@ -1,8 +1,9 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import MCIBIHead
@@ -17,10 +18,10 @@ class MCIBIMemoryHook(Hook):
     Runs after the optimiser step of the iteration (``after_train_iter``),
     so the losses of an iteration all see the memory of its start. The
     momentum follows eq. 7 of the paper,
-    ``m_t = (1 - t / T)^p (m0 - m0 / 100) + m0 / 100`` with ``t`` the
-    runner's iteration and ``T = runner.max_iters``, for iteration- and
-    epoch-based loops alike; after a resume it goes on from the restored
-    iteration (the memory itself is a buffer in the checkpoint). Under DDP
+    ``m_t = (1 - t / T)^p (m0 - m0 / 100) + m0 / 100`` with ``t / T`` the
+    progress of training (see :meth:`progress`), so after any resume it
+    goes on from where training stands (the memory itself is a buffer in
+    the checkpoint). Under DDP
     the model is unwrapped and every rank applies the same all-reduced
     update (see :class:`~mmseg_ctx.models.utils.FeatureMemory`).
 
@@ -53,12 +54,31 @@ class MCIBIMemoryHook(Hook):
             head.enable_memory_updates()
         self._memory_heads = heads
 
+    @staticmethod
+    def progress(runner, batch_idx: int) -> Tuple[int, int]:
+        """``(t, T)`` of eq. 7 for the iteration that just ran.
+
+        Iteration loops (and custom ones): the runner's iteration of its
+        ``max_iters``. Epoch loops: ``epoch * n + batch_idx`` of
+        ``max_epochs * n``, ``n`` the batches of the current epoch, i.e. the
+        progress ``(epoch + batch_idx / n) / max_epochs``. ``runner.iter``
+        would not do there: it counts the iterations of earlier epochs at
+        their batch size, so after a resume with another batch size, GPU
+        count or in the middle of an epoch it runs past ``max_iters``,
+        which mmengine computes from the current epoch length.
+        """
+        if isinstance(runner.train_loop, EpochBasedTrainLoop):
+            batches = len(runner.train_dataloader)
+            return (runner.epoch * batches + batch_idx,
+                    runner.max_epochs * batches)
+        return runner.iter, runner.max_iters
+
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        momentum = memory_momentum(runner.iter, runner.max_iters,
+        momentum = memory_momentum(*self.progress(runner, batch_idx),
                                    self.momentum, self.power)
         for head in self._memory_heads:
             head.update_memory(momentum)

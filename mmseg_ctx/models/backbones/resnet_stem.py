@@ -1,10 +1,9 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 from typing import Tuple
 
-from torch import Tensor
-
 from mmseg.models.backbones import ResNetV1c
 from mmseg.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()

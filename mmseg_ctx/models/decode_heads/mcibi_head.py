@@ -10,8 +10,8 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..utils import (CheckedInputsMixin, FeatureMemory,
-                     SDPASelfAttentionBlock, build_image_context)
+from ..utils import (CheckedInputsMixin, FeatureMemory, SDPASelfAttentionBlock,
+                     build_image_context)
 
 FUSIONS = ('concat', 'add', 'weighted_add')
 #: the attention of eq. 13-14 in mmseg's SelfAttentionBlock terms: separate

@@ -2,7 +2,10 @@
 from typing import List, Sequence
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.utils import SampleList
 from torch import Tensor
+
+from .labels import check_label_range
 
 
 def check_in_channels(head: BaseDecodeHead,
@@ -26,8 +29,18 @@ def check_in_channels(head: BaseDecodeHead,
 
 class CheckedInputsMixin:
     """For :class:`BaseDecodeHead` subclasses (put it first among the
-    bases): ``_transform_inputs`` checks the input channels first."""
+    bases): ``_transform_inputs`` checks the input channels first, and
+    ``_stack_batch_gt``, through which every loss of the head reads its
+    labels, refuses a label outside ``[0, num_classes)`` (not
+    ``ignore_index``) with the value, K and the label map's file, before
+    any loss sees it (:func:`check_label_range`)."""
 
     def _transform_inputs(self, inputs: List[Tensor]):
         check_in_channels(self, inputs)
         return super()._transform_inputs(inputs)
+
+    def _stack_batch_gt(self, batch_data_samples: SampleList) -> Tensor:
+        labels = super()._stack_batch_gt(batch_data_samples)
+        check_label_range(labels, self.num_classes, self.ignore_index,
+                          batch_data_samples, type(self).__name__)
+        return labels

@@ -205,6 +205,8 @@ class FeatureMemory(nn.Module):
         self.align_corners = align_corners
         # bilinear taps by (feature size, label size, device); not state
         self._tap_cache: Dict[tuple, Tuple[Tensor, Tensor]] = {}
+        #: batches :meth:`update` skipped for sums that were not finite
+        self.num_skipped = 0
         self.register_buffer('memory', torch.zeros(num_classes, channels))
         self.register_buffer('initialized',
                              torch.zeros(num_classes, dtype=torch.bool))
@@ -313,8 +315,9 @@ class FeatureMemory(nn.Module):
         written (:meth:`_write`). A label outside ``[0, K)`` (and not
         ``ignore_index``) raises a ``ValueError`` on every process, after
         the all-reduce, so no process is left waiting; a batch whose sums
-        are not finite (an fp16 overflow upstream) is skipped with a
-        warning rather than written into the memory.
+        are not finite (an fp16 overflow upstream, or diverged fp32
+        features) is skipped with a warning, counted in ``num_skipped``,
+        rather than written into the memory.
 
         Args:
             feats (Tensor): B x C x h x w pixel representations R.
@@ -332,6 +335,7 @@ class FeatureMemory(nn.Module):
         labeled = labels != self.ignore_index
         bad = labeled & ((labels < 0) | (labels >= num_classes))
         labeled &= ~bad
+        in_dtype = str(feats.dtype).replace('torch.', '')
         with torch.autocast(device_type=feats.device.type, enabled=False):
             feats = feats.float()
             unit_memory = F.normalize(self.memory.float(), dim=1)
@@ -369,9 +373,14 @@ class FeatureMemory(nn.Module):
                     f'ignore_index={self.ignore_index}; {int(num_bad)} '
                     'pixels have such labels')
             if not finite:
+                self.num_skipped += 1
+                cause = ('the features hold Inf or NaN: has training '
+                         'diverged?' if in_dtype == 'float32' else
+                         f'an overflow of the {in_dtype} features?')
                 print_log(
-                    'FeatureMemory: this batch\'s sums are not finite '
-                    '(fp16 overflow?); the memory is left unchanged',
+                    f'FeatureMemory: the sums of this batch are not finite '
+                    f'({cause}); the memory is left unchanged, '
+                    f'{self.num_skipped} batches skipped so far',
                     logger='current',
                     level=logging.WARNING)
                 return

@@ -19,6 +19,7 @@ caller expects, naming the path and the values.
 """
 import os
 import os.path as osp
+import pickle
 from typing import Optional
 
 import torch
@@ -58,6 +59,12 @@ def load_label_basis(path: str,
         raise FileNotFoundError(
             f'the label basis {path} does not exist; compute it with '
             f'{LABEL_BASIS_TOOL}') from None
+    except pickle.UnpicklingError:  # torch's advice (weights_only=False)
+        # would unpickle arbitrary objects: a basis holds none
+        raise ValueError(
+            f'the label basis {path} is not a readable basis file: it does '
+            'not load as tensors, numbers and strings (weights_only=True); '
+            f'compute it with {LABEL_BASIS_TOOL}') from None
     except Exception as error:  # torch raises many types for a bad file
         raise ValueError(f'the label basis {path} is not a readable basis '
                          f'file ({type(error).__name__}: {error}); compute it '

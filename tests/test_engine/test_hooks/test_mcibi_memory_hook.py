@@ -79,6 +79,17 @@ def test_hook_without_mcibi_head_is_refused(tmp_path, tiny_data):
         Runner.from_cfg(cfg).train()
 
 
+def test_too_few_classes_are_named_before_the_loss(tmp_path, tiny_data):
+    """ContextShapes has 9 classes; cross-entropy would fail with a bare
+    'Target 8 is out of bounds' and no file."""
+    cfg = tiny_mcibi(tmp_path, tiny_data)
+    cfg.model.decode_head.num_classes = 5
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ValueError, match=r'label [5-8] in \S+\.png is '
+                       r'outside \[0, 5\).*MCIBIHead has num_classes=5'):
+        runner.train()
+
+
 def test_epoch_based_loop(tmp_path, tiny_data):
     cfg = tiny_mcibi(tmp_path, tiny_data)
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2,
@@ -90,6 +101,56 @@ def test_epoch_based_loop(tmp_path, tiny_data):
     assert runner.max_iters == 6  # 6 images, batch 2, 2 epochs
     momentum = runner.message_hub.get_scalar('train/memory_momentum')
     assert momentum.data[0].tolist() == pytest.approx(
+        [memory_momentum(t, 6) for t in range(6)])
+
+
+def epoch_mcibi(tmp_path, tiny_data, name: str, max_epochs: int,
+                batch_size: int) -> Config:
+    cfg = tiny_mcibi(tmp_path, tiny_data, name)
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                         val_interval=max_epochs)
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True)
+    return cfg
+
+
+def test_epoch_resume_with_another_batch_size_follows_progress(
+        tmp_path, tiny_data):
+    """Epoch 1 at batch 1 (6 iterations), resumed for epoch 2 at batch 3:
+    mmengine's max_iters is then 2 * 2 = 4 while the runner's iteration
+    is 6; the momentum follows (epoch + batch_idx / n) / max_epochs."""
+    cfg = epoch_mcibi(tmp_path, tiny_data, 'first.py', 1, 1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    Runner.from_cfg(cfg).train()
+
+    cfg = epoch_mcibi(tmp_path, tiny_data, 'resumed.py', 2, 3)
+    cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert (runner.iter, runner.max_iters) == (8, 4)
+    momentum = runner.message_hub.get_scalar('train/memory_momentum')
+    assert momentum.data[0].tolist()[-2:] == pytest.approx(
+        [memory_momentum(2, 4), memory_momentum(3, 4)])
+
+
+def test_epoch_resume_mid_epoch_follows_progress(tmp_path, tiny_data):
+    """Resumed from iteration 2 of a 3-batch epoch, mmengine runs epoch 0
+    again from its first batch, so the runner's iteration ends at 8 of
+    max_iters 6; the momentum restarts with the epoch."""
+    cfg = epoch_mcibi(tmp_path, tiny_data, 'first.py', 2, 2)
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=2, by_epoch=False)
+    Runner.from_cfg(cfg).train()
+
+    cfg = epoch_mcibi(tmp_path, tiny_data, 'resumed.py', 2, 2)
+    cfg.load_from = str(tmp_path / 'work' / 'iter_2.pth')
+    cfg.resume = True
+    cfg.work_dir = str(tmp_path / 'resumed')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert (runner.iter, runner.max_iters) == (8, 6)
+    momentum = runner.message_hub.get_scalar('train/memory_momentum')
+    assert momentum.data[0].tolist()[-6:] == pytest.approx(
         [memory_momentum(t, 6) for t in range(6)])
 
 

@@ -41,6 +41,9 @@ def test_round_trip_and_expectations(tmp_path):
     ({k: v for k, v in record().items()
       if k != 'ratio'}, r"lacks \['ratio'\]"),
     ([1, 2], 'holds a list, not a basis record'),
+    (dict(meta=dict(iter=8), state_dict={'w': torch.zeros(1)}),
+     r"lacks \['basis', 'mean', 'ratio', 'num_classes', 'channels'\] "
+     r"\(it has \['meta', 'state_dict'\]\)"),  # a model checkpoint
 ])
 def test_bad_records_are_refused_on_write_and_read(tmp_path, bad, message):
     path = str(tmp_path / 'bad.pth')
@@ -57,6 +60,13 @@ def test_unreadable_files_are_named(tmp_path):
     junk.write_bytes(b'\x00not a zip' * 10)
     with pytest.raises(ValueError, match='junk.pth is not a readable basis'):
         load_label_basis(str(junk))
+    pickled = tmp_path / 'pickled.pth'  # a legacy pickle of an object
+    torch.save(Exception('x'), str(pickled))
+    with pytest.raises(ValueError,
+                       match='pickled.pth is not a readable basis') as error:
+        load_label_basis(str(pickled))
+    assert 'weights_only=False' not in str(error.value)  # no unsafe advice
+    assert 'tensors, numbers and strings' in str(error.value)
     good = tmp_path / 'good.pth'
     save_label_basis(record(), str(good))
     cut = tmp_path / 'cut.pth'

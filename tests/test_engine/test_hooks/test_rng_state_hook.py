@@ -1,0 +1,124 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""RNGStateHook: a resumed run equals the uninterrupted one bit for bit on
+CPU, dropout, augmentation and MCIBI's memory included."""
+import os
+import os.path as osp
+
+import pytest
+import torch
+from helpers import ROOT, write_tiny_config
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmseg_ctx.engine import add_rng_state_hook
+from mmseg_ctx.engine.hooks.rng_state_hook import CHECKPOINT_KEY
+
+MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
+                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+
+
+def config(tmp_path, data_root: str, work: str, epochs: bool = False,
+           rng_hook: bool = True) -> Config:
+    """The tiny FCN+MCIBI (dropout 0.1 in both heads, random crop and
+    flip, random memory initialisation), 6 iterations or 2 epochs of 3,
+    a checkpoint and a validation half way."""
+    path = write_tiny_config(str(tmp_path / f'{work}.py'), data_root,
+                             base=MCIBI_FCN, iters=6)
+    cfg = Config.fromfile(path)
+    cfg.work_dir = str(tmp_path / work)
+    if epochs:
+        cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2,
+                             val_interval=1)
+        cfg.train_dataloader.sampler = dict(type='DefaultSampler',
+                                            shuffle=True)
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
+                                            interval=1)
+        cfg.param_scheduler = [dict(type='PolyLR', power=0.9, end=2)]
+    else:
+        cfg.train_cfg.val_interval = 3
+        cfg.default_hooks.checkpoint.interval = 3
+    cfg.randomness = dict(seed=0)
+    if rng_hook:
+        add_rng_state_hook(cfg)
+    return cfg
+
+
+def weights(path: str) -> dict:
+    return torch.load(path, weights_only=False)['state_dict']
+
+
+def assert_same(resumed: dict, straight: dict) -> None:
+    assert resumed.keys() == straight.keys()
+    different = [k for k in straight if not torch.equal(resumed[k],
+                                                        straight[k])]
+    assert not different, different
+
+
+def any_different(resumed: dict, straight: dict) -> bool:
+    return any(not torch.equal(resumed[k], straight[k]) for k in straight)
+
+
+@pytest.mark.parametrize('epochs', [False, True], ids=['iters', 'epochs'])
+def test_resumed_run_equals_uninterrupted_run(tmp_path, tiny_data, epochs):
+    straight = config(tmp_path, tiny_data, 'straight', epochs)
+    Runner.from_cfg(straight).train()
+    half, last = ('epoch_1.pth', 'epoch_2.pth') if epochs else ('iter_3.pth',
+                                                               'iter_6.pth')
+    checkpoint = osp.join(straight.work_dir, half)
+    assert len(torch.load(checkpoint, weights_only=False)[CHECKPOINT_KEY]) \
+        == 1  # one process, one state
+    final = weights(osp.join(straight.work_dir, last))
+
+    for name, drop_rng in (('resumed', False), ('no_states', True)):
+        cfg = config(tmp_path, tiny_data, name, epochs)
+        os.makedirs(cfg.work_dir)
+        state = torch.load(checkpoint, weights_only=False)
+        if drop_rng:  # what a checkpoint without the hook holds
+            del state[CHECKPOINT_KEY]
+        cfg.load_from = osp.join(cfg.work_dir, 'start.pth')
+        torch.save(state, cfg.load_from)
+        cfg.resume = True
+        Runner.from_cfg(cfg).train()
+        resumed = weights(osp.join(cfg.work_dir, last))
+        if drop_rng:  # the test tells the two apart
+            assert any_different(resumed, final)
+        else:
+            assert_same(resumed, final)  # BN statistics and memory too
+
+
+class RecordTorchState(Hook):
+    priority = 'LOWEST'  # after RNGStateHook's before_train
+
+    def before_train_epoch(self, runner) -> None:
+        self.state = torch.get_rng_state()
+
+
+def torch_state_at_start(cfg: Config) -> torch.Tensor:
+    runner = Runner.from_cfg(cfg)
+    record = RecordTorchState()
+    runner.register_hook(record)
+    runner.train()
+    return record.state
+
+
+def test_weights_only_load_restores_nothing(tmp_path, tiny_data):
+    """``load_from`` without resume starts a new run: its generators are
+    the seeded ones, as in a run from scratch, not the checkpoint's."""
+    first = config(tmp_path, tiny_data, 'first')
+    scratch = torch_state_at_start(first)
+    again = config(tmp_path, tiny_data, 'again')
+    again.load_from = osp.join(first.work_dir, 'iter_6.pth')
+    saved = torch.load(again.load_from, weights_only=False)[CHECKPOINT_KEY]
+    loaded = torch_state_at_start(again)
+    assert torch.equal(loaded, scratch)
+    assert not torch.equal(loaded, saved[0]['torch'])
+
+
+def test_add_rng_state_hook_once():
+    cfg = Config(dict(custom_hooks=[dict(type='MCIBIMemoryHook')]))
+    add_rng_state_hook(cfg)
+    add_rng_state_hook(cfg)
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'MCIBIMemoryHook', 'RNGStateHook'
+    ]

@@ -1,0 +1,46 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmseg_ctx.models.decode_heads import (ContextEncodingHead,
+                                           DUpsamplingHead, EncSEHead,
+                                           MCIBIHead, PyramidPoolingHead)
+from mmseg_ctx.models.utils import CheckedInputsMixin, check_label_range
+
+
+def sample(labels, path='data/ann/b.png'):
+    data = SegDataSample(metainfo=dict(seg_map_path=path))
+    data.gt_sem_seg = PixelData(data=torch.tensor(labels)[None])
+    return data
+
+
+def test_labels_in_range_or_ignored_pass():
+    check_label_range(torch.tensor([[0, 2, 255]]), 3)
+    check_label_range(torch.tensor([[0, -1]]), 3, ignore_index=-1)
+
+
+def test_bad_label_names_value_file_and_head():
+    samples = [sample([[0, 1]], 'data/ann/a.png'), sample([[2, 9]])]
+    labels = torch.stack([s.gt_sem_seg.data for s in samples])
+    with pytest.raises(
+            ValueError,
+            match=r'label 9 in data/ann/b.png is outside \[0, 3\) and is '
+            r'not ignore_index=255 \(MCIBIHead has num_classes=3'):
+        check_label_range(labels, 3, 255, samples, 'MCIBIHead')
+    samples[1].set_metainfo(dict(seg_map_path=None))
+    with pytest.raises(ValueError, match='label 9 in sample 1 of the batch'):
+        check_label_range(labels, 3, 255, samples)
+    with pytest.raises(ValueError, match=r'label -3 is outside \[0, 3\)'):
+        check_label_range(torch.tensor([1, -3]), 3)
+
+
+@pytest.mark.parametrize('head', [
+    ContextEncodingHead, DUpsamplingHead, EncSEHead, MCIBIHead,
+    PyramidPoolingHead
+])
+def test_every_head_checks_labels_before_its_losses(head):
+    """The losses read the labels through _stack_batch_gt."""
+    assert issubclass(head, CheckedInputsMixin)
+    assert head._stack_batch_gt is CheckedInputsMixin._stack_batch_gt
