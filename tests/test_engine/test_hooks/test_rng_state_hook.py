@@ -63,8 +63,8 @@ def any_different(resumed: dict, straight: dict) -> bool:
 def test_resumed_run_equals_uninterrupted_run(tmp_path, tiny_data, epochs):
     straight = config(tmp_path, tiny_data, 'straight', epochs)
     Runner.from_cfg(straight).train()
-    half, last = ('epoch_1.pth', 'epoch_2.pth') if epochs else ('iter_3.pth',
-                                                               'iter_6.pth')
+    half, last = ['epoch_1.pth', 'epoch_2.pth'
+                  ] if epochs else ['iter_3.pth', 'iter_6.pth']
     checkpoint = osp.join(straight.work_dir, half)
     assert len(torch.load(checkpoint, weights_only=False)[CHECKPOINT_KEY]) \
         == 1  # one process, one state
