@@ -6,6 +6,7 @@ import logging
 
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
@@ -14,6 +15,7 @@ from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
 from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
                               resolve_resume, setup_cpu_distributed)
+from mmseg_ctx.models.utils import check_num_classes
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,6 +34,10 @@ def parse_args() -> argparse.Namespace:
         help='enable automatic-mixed-precision training')
     add_runner_args(parser)
     return parse_runner_args(parser)
+
+
+def unwrap_model(model):
+    return model.module if is_model_wrapper(model) else model
 
 
 def main() -> None:
@@ -61,6 +67,8 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    check_num_classes(unwrap_model(runner.model),
+                      runner.train_dataloader.dataset.metainfo['classes'])
     runner.train()
 
     rank, world_size = get_dist_info()

@@ -2,9 +2,11 @@
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .checks import CheckedFilesMixin
+
 
 @DATASETS.register_module()
-class CamVidDataset(BaseSegDataset):
+class CamVidDataset(CheckedFilesMixin, BaseSegDataset):
     """CamVid in SegNet's 11-class, 360x480 form.
 
     The Cambridge-driving Labeled Video Database (Brostow et al., Pattern
@@ -19,6 +21,7 @@ class CamVidDataset(BaseSegDataset):
     Labels are single-channel PNGs with the classes ``0..10`` in SegNet's
     order; SegNet's ``Unlabelled`` (11) becomes 255, mmseg's ignore value,
     and is never a class.
+    Loading checks the files (:class:`CheckedFilesMixin`).
 
     Args:
         img_suffix (str): Suffix of the images. Default: '.png'.

@@ -2,9 +2,11 @@
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .checks import CheckedFilesMixin
+
 
 @DATASETS.register_module()
-class ContextShapesDataset(BaseSegDataset):
+class ContextShapesDataset(CheckedFilesMixin, BaseSegDataset):
     """ContextShapes, a synthetic scene-parsing set where context matters.
 
     Written by ``tools/dataset_converters/make_context_shapes.py`` in
@@ -14,6 +16,7 @@ class ContextShapesDataset(BaseSegDataset):
     each looks the same in both scenes (the PSPNet paper's boat-vs-car
     confusion, Fig. 2). Labels are ``0..8``, 255 is ignored; images and
     labels are PNG.
+    Loading checks the files (:class:`CheckedFilesMixin`).
     """
     METAINFO = dict(
         classes=('sky', 'water', 'road', 'boat', 'car', 'buoy', 'cone',

@@ -52,12 +52,21 @@ def test_init_memory_by_clustering_and_load_it(trained):
         'allow_failed_imports=False)\n'
         "custom_hooks = [dict(type='MCIBIMemoryHook'), dict(type="
         f"'DumpMemoryHook', out_dir={str(tmp)!r})]\n")
-    run_script('tools/train.py', str(from_init), '--work-dir',
-               str(tmp / 'from_init'), '--cfg-options',
-               'train_cfg.max_iters=1')
+    # with --resume at every start (as a cluster scheduler restarts jobs):
+    # the first starts from load_from, the next from the work_dir's last
+    work_dir = str(tmp / 'from_init')
+    train = ('tools/train.py', str(from_init), '--work-dir', work_dir,
+             '--resume', '--cfg-options',
+             'default_hooks.checkpoint.interval=1')
+    log = run_script(*train, 'train_cfg.max_iters=1')
+    assert 'has no checkpoint yet, so training starts from the weights ' \
+        f'of load_from={out}' in log
     start = torch.load(str(tmp / 'memory_rank0_start0.pth'))
     assert torch.equal(start['memory'], memory)
     assert torch.equal(start['initialized'], seen)
+    log = run_script(*train, 'train_cfg.max_iters=2')
+    assert f'from {work_dir}/iter_1.pth, the latest checkpoint' in log
+    assert 'resumed epoch: 0, iter: 1' in log
 
 
 def test_init_memory_refuses_weights_without_the_head(trained):

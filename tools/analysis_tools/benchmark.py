@@ -85,6 +85,7 @@ from mmseg_ctx.analysis import (ensure_label_basis, flop_analyzer,
                                 load_runner_config, write_markdown)
 from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
                               setup_cpu_distributed)
+from mmseg_ctx.models.utils import check_num_classes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.abspath(__file__)
@@ -291,6 +292,9 @@ def train(key: str, seed: int, run_dir: str, options: Optional[dict],
         cfg.load_from = None
     add_rng_state_hook(cfg)  # resumed runs equal uninterrupted ones
     runner = build_runner(cfg)
+    model = runner.model
+    check_num_classes(model.module if is_model_wrapper(model) else model,
+                      runner.train_dataloader.dataset.metainfo['classes'])
     start = time.perf_counter()
     runner.train()
     return dict(

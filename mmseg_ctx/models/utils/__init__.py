@@ -6,7 +6,7 @@ from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
 from .label_basis import (LABEL_BASIS_KEYS, check_label_basis,
                           load_label_basis, save_label_basis)
-from .labels import check_label_range
+from .labels import check_label_range, check_num_classes
 from .norm import norm1d_cfg
 from .sdpa_attention import SDPASelfAttentionBlock
 
@@ -14,7 +14,7 @@ __all__ = [
     'ASPPContext', 'CheckedInputsMixin', 'DUpsampling', 'FeatureMemory',
     'LABEL_BASIS_KEYS', 'MemorySums', 'OCRContext', 'PPMContext',
     'SDPASelfAttentionBlock', 'build_image_context', 'check_in_channels',
-    'check_label_basis', 'check_label_range', 'label_patches',
-    'load_label_basis', 'memory_momentum', 'norm1d_cfg', 'patch_codes',
-    'save_label_basis'
+    'check_label_basis', 'check_label_range', 'check_num_classes',
+    'label_patches', 'load_label_basis', 'memory_momentum', 'norm1d_cfg',
+    'patch_codes', 'save_label_basis'
 ]

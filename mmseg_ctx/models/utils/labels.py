@@ -1,8 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import logging
 from typing import Optional, Sequence
 
+from mmengine.logging import print_log
 from mmseg.structures import SegDataSample
-from torch import Tensor
+from torch import Tensor, nn
 
 
 def check_label_range(labels: Tensor,
@@ -44,3 +46,24 @@ def check_label_range(labels: Tensor,
         (f' ({owner} has num_classes={num_classes}: the data has more '
          'classes than the head, or its void label is not mapped to '
          'ignore_index)' if owner else ''))
+
+
+def check_num_classes(model: nn.Module, classes: Sequence[str]) -> None:
+    """Compare every decode and auxiliary head's ``num_classes`` with the
+    training set's classes before training: fewer is refused (its labels
+    would be out of range at some iteration), more gets a warning (the
+    extra outputs are never trained)."""
+    for name in ('decode_head', 'auxiliary_head'):
+        heads = getattr(model, name, None)
+        heads = heads if isinstance(heads, nn.ModuleList) else [heads]
+        for head in filter(None, heads):
+            num = getattr(head, 'num_classes', None)
+            if num is None or num == len(classes):
+                continue
+            text = (f'{name} ({type(head).__name__}) has num_classes={num} '
+                    f'but the training set has {len(classes)} classes '
+                    f'{tuple(classes)}')
+            if num < len(classes):
+                raise ValueError(f'{text}: set num_classes={len(classes)}')
+            print_log(f'{text}: {num - len(classes)} outputs are never '
+                      'trained', logger='current', level=logging.WARNING)

@@ -1,13 +1,18 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
+from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmseg_ctx.models.decode_heads import (ContextEncodingHead,
                                            DUpsamplingHead, EncSEHead,
                                            MCIBIHead, PyramidPoolingHead)
-from mmseg_ctx.models.utils import CheckedInputsMixin, check_label_range
+from mmseg_ctx.models.utils import (CheckedInputsMixin, check_label_range,
+                                    check_num_classes)
 
 
 def sample(labels, path='data/ann/b.png'):
@@ -44,3 +49,25 @@ def test_every_head_checks_labels_before_its_losses(head):
     """The losses read the labels through _stack_batch_gt."""
     assert issubclass(head, CheckedInputsMixin)
     assert head._stack_batch_gt is CheckedInputsMixin._stack_batch_gt
+
+
+def test_num_classes_against_the_data_set(tiny_config, caplog):
+    init_default_scope('mmseg')
+    model = MODELS.build(Config.fromfile(tiny_config).model)  # 9 classes
+    names = [f'c{i}' for i in range(10)]
+    check_num_classes(model, names[:9])
+    with pytest.raises(ValueError, match=r'decode_head \(FCNHead\) has '
+                       'num_classes=9 but the training set has 10 classes'):
+        check_num_classes(model, names)
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(caplog.handler)
+    try:
+        check_num_classes(model, names[:8])
+    finally:
+        logger.removeHandler(caplog.handler)
+    warned = [r.getMessage() for r in caplog.records
+              if r.levelname == 'WARNING']
+    assert any('decode_head (FCNHead) has num_classes=9 but the training set'
+               ' has 8 classes' in m and '1 outputs are never trained' in m
+               for m in warned), warned
+    assert any(m.startswith('auxiliary_head') for m in warned), warned

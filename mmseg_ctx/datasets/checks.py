@@ -1,0 +1,52 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+import os.path as osp
+from typing import List
+
+from PIL import Image
+
+#: PIL modes of a label map with one value per pixel
+LABEL_MODES = ('L', 'P', 'I', 'I;16')
+
+
+class CheckedFilesMixin:
+    """Check a data set's files when it loads, naming the file: no
+    samples found, a label map that is not single-channel (e.g. an RGB
+    colour rendering of the classes) or not the size of its image.
+
+    Without it each ends later in a raw error from the data loader (``need
+    at least one array``, ``stack expects each tensor to be equal size``).
+    Only the PNG headers are read (some milliseconds a thousand files).
+    Put it before ``BaseSegDataset`` in the bases.
+    """
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        if not data_list:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: no images ending in '
+                f'{self.img_suffix!r} in {self.data_prefix.get("img_path")}'
+                + (f' listed by {self.ann_file}' if self.ann_file else ''))
+        for info in data_list:
+            check_sample(info['img_path'], info.get('seg_map_path'))
+        return data_list
+
+
+def check_sample(img_path: str, seg_map_path: str = None) -> None:
+    """Refuse a label map that is missing, not single-channel or not the
+    size of its image."""
+    if seg_map_path is None:
+        return  # images without labels (inference)
+    if not osp.isfile(seg_map_path):
+        raise FileNotFoundError(
+            f'the label map {seg_map_path} of {img_path} does not exist')
+    with Image.open(seg_map_path) as label, Image.open(img_path) as image:
+        if label.mode not in LABEL_MODES:
+            raise ValueError(
+                f'the label map {seg_map_path} has {len(label.getbands())} '
+                f'channels (PIL mode {label.mode}): a label map holds one '
+                'class index per pixel (mode L or P), not colours')
+        if label.size != image.size:
+            raise ValueError(
+                f'the label map {seg_map_path} is {label.size[0]}x'
+                f'{label.size[1]} but its image {img_path} is '
+                f'{image.size[0]}x{image.size[1]} (width x height)')
