@@ -1,5 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import argparse
+import logging
 import os
 import os.path as osp
 
@@ -73,4 +74,4 @@ def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
     cfg = load_runner_config(path, cfg_options={'train_cgf.max_iters': 5})
     assert cfg.train_cfg.max_iters == 4 and cfg.train_cgf.max_iters == 5
     assert len(logged) == 1 and "did you mean 'train_cfg'?" in logged[0][0]
-    assert logged[0][1]['level'] == 'WARNING'
+    assert logged[0][1]['level'] == logging.WARNING

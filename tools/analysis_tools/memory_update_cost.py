@@ -236,6 +236,7 @@ class _HookRunner:
         from mmengine.logging import MessageHub
         self.model = model
         self.iter, self.max_iters = 0, 1000
+        self.train_loop = None  # an iteration schedule
         self.message_hub = MessageHub.get_instance('memory_update_cost')
 
 

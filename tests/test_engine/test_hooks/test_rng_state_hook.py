@@ -3,10 +3,11 @@
 CPU, dropout, augmentation and MCIBI's memory included."""
 import os
 import os.path as osp
+import subprocess
 
 import pytest
 import torch
-from helpers import ROOT, write_tiny_config
+from helpers import ROOT, free_port, tool_env, write_tiny_config
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -122,3 +123,47 @@ def test_add_rng_state_hook_once():
     assert [h['type'] for h in cfg.custom_hooks] == [
         'MCIBIMemoryHook', 'RNGStateHook'
     ]
+
+
+def dist_train(cfg: Config, path: str, *args: str) -> None:
+    cfg.dump(path)
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', path, '2', *args], cwd=ROOT,
+        env=tool_env(PORT=str(free_port()), CUDA_VISIBLE_DEVICES=''),
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+
+def max_difference(resumed: dict, straight: dict) -> float:
+    return max((resumed[k].double() - straight[k].double()).abs().max().item()
+               for k in straight)
+
+
+def test_two_processes_restore_each_ranks_generators(tmp_path, tiny_data):
+    """Each rank's generators, gathered to the rank that writes the
+    checkpoint (tools/train.py adds the hook), restored on resume. Over
+    gloo the resumed run is not bit-exact: from its first step H2's
+    parameters differ by round-off (about 1e-5 here, the cause not found);
+    the test holds it to 1 % of what a resume without the states gives."""
+    straight = config(tmp_path, tiny_data, 'straight', rng_hook=False)
+    dist_train(straight, str(tmp_path / 'straight_cfg.py'))
+    checkpoint = osp.join(straight.work_dir, 'iter_3.pth')
+    assert len(torch.load(checkpoint,
+                          weights_only=False)[CHECKPOINT_KEY]) == 2
+    final = weights(osp.join(straight.work_dir, 'iter_6.pth'))
+
+    differences = {}
+    for name, drop_rng in (('resumed', False), ('no_states', True)):
+        cfg = config(tmp_path, tiny_data, name, rng_hook=False)
+        os.makedirs(cfg.work_dir)
+        state = torch.load(checkpoint, weights_only=False)
+        if drop_rng:
+            del state[CHECKPOINT_KEY]
+        torch.save(state, osp.join(cfg.work_dir, 'iter_3.pth'))
+        with open(osp.join(cfg.work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(cfg.work_dir, 'iter_3.pth'))
+        dist_train(cfg, str(tmp_path / f'{name}_cfg.py'), '--resume')
+        differences[name] = max_difference(
+            weights(osp.join(cfg.work_dir, 'iter_6.pth')), final)
+    assert differences['resumed'] < differences['no_states'] / 100, \
+        differences
