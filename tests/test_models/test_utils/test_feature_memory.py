@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import logging
 import math
 import os
 from datetime import timedelta
@@ -9,6 +10,7 @@ import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
 from helpers import free_port, load_script
+from mmengine.logging import MMLogger
 
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 
@@ -216,8 +218,23 @@ def test_non_finite_batch_is_skipped():
     before = mem.memory.clone()
     feats, labels = batch()
     feats[0, :, 0, 0] = float('inf')  # e.g. an fp16 overflow upstream
-    mem.update(feats, labels, 0.5)
+    logger = MMLogger.get_current_instance()
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        mem.update(feats, labels, 0.5)
+        mem.update(feats.half(), labels, 0.5)
+    finally:
+        logger.removeHandler(handler)
     assert torch.equal(mem.memory, before)
+    assert mem.num_skipped == 2
+    # each warning logged (not dropped as a repeat), its cause by dtype
+    assert 'has training diverged?' in messages[0]
+    assert '1 batches skipped so far' in messages[0]
+    assert 'an overflow of the float16 features?' in messages[1]
+    assert '2 batches skipped so far' in messages[1]
 
 
 def _bad_label_on_rank_one(rank: int, port: int, out: str) -> None:
