@@ -4,6 +4,8 @@ import logging
 import os
 import os.path as osp
 
+from mmengine.logging import print_log
+
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args, unknown_options)
 
@@ -75,3 +77,4 @@ def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
     assert cfg.train_cfg.max_iters == 4 and cfg.train_cgf.max_iters == 5
     assert len(logged) == 1 and "did you mean 'train_cfg'?" in logged[0][0]
     assert logged[0][1]['level'] == logging.WARNING
+    print_log(*logged[0][:1], **logged[0][1])  # what mmengine accepts

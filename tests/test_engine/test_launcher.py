@@ -1,8 +1,11 @@
+import logging
+
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
 import torch.distributed as torch_dist
 from helpers import free_port
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.registry import MODEL_WRAPPERS
 
 from mmseg_ctx.engine import (CPUDistributedDataParallel, launcher,
@@ -94,12 +97,14 @@ def test_unused_dist_cfg_keys_are_named(monkeypatch, single_process_env):
     on_device(monkeypatch, 'cpu')
     logged = []
     monkeypatch.setattr(launcher, 'print_log',
-                        lambda msg, **kwargs: logged.append(msg))
+                        lambda msg, **kwargs: logged.append((msg, kwargs)))
     cfg = Config(dict(launcher='pytorch', env_cfg=dict(dist_cfg=dict(
         backend='nccl', timeout=60, init_method='tcp://x:1', rank=3))))
     assert setup_cpu_distributed(cfg)
-    assert logged == [
+    assert [msg for msg, _ in logged] == [
         "env_cfg.dist_cfg keys ['init_method', 'rank'] are not used on CPU: "
         'the processes meet over gloo (whatever dist_cfg.backend says) and '
         'take only dist_cfg.timeout'
     ]
+    assert logged[0][1]['level'] == logging.WARNING
+    print_log(*logged[0][:1], **logged[0][1])  # what mmengine accepts
