@@ -63,8 +63,13 @@ def setup_cpu_distributed(cfg: Config) -> bool:
         timeout = timedelta(seconds=dist_cfg.get('timeout', 1800))
         torch_dist.init_process_group('gloo', timeout=timeout)
     wrapper_cfg.update(type=CPU_WRAPPER, device_ids=None)
-    # the defaults of mmengine's own wrapping without a wrapper config
-    wrapper_cfg.setdefault('broadcast_buffers', False)
+    # SyncBN runs as BN here (see the wrapper), so without a broadcast each
+    # rank would keep BN statistics of its own, and a checkpoint (rank 0's)
+    # would lose the others': every rank takes rank 0's buffers at each
+    # forward instead (equal on every rank, as SyncBN's are), so that a
+    # resumed run equals the uninterrupted one
+    wrapper_cfg.setdefault('broadcast_buffers', True)
+    # mmengine's default without a wrapper config
     wrapper_cfg.setdefault('find_unused_parameters',
                            cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper_cfg

@@ -58,7 +58,7 @@ def test_gloo_path_on_cpu(monkeypatch, single_process_env):
     assert cfg.model_wrapper_cfg == dict(
         type='mmseg.CPUDistributedDataParallel',
         device_ids=None,
-        broadcast_buffers=False,
+        broadcast_buffers=True,  # rank 0's BN statistics everywhere
         find_unused_parameters=True)
     # found from mmengine's root registry, as Runner.wrap_model looks it up
     assert MODEL_WRAPPERS.get(

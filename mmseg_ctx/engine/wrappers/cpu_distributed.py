@@ -14,7 +14,10 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
     torch's ``SyncBatchNorm`` only runs on accelerators, so SyncBN layers
     (the norm of mmseg's configs) are reverted to ``BatchNorm`` first, as
     mmengine does for single-process training, and each rank normalises with
-    the statistics of its own batch. Selected by
+    the statistics of its own batch; the running statistics are rank 0's,
+    broadcast at every forward (``broadcast_buffers=True``, set by
+    :func:`~mmseg_ctx.engine.setup_cpu_distributed`), so that a checkpoint
+    holds every rank's. Selected by
     :func:`mmseg_ctx.engine.setup_cpu_distributed`; on GPUs the stock
     :class:`MMDistributedDataParallel` is used.
 

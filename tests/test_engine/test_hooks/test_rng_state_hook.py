@@ -134,17 +134,11 @@ def dist_train(cfg: Config, path: str, *args: str) -> None:
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
-def max_difference(resumed: dict, straight: dict) -> float:
-    return max((resumed[k].double() - straight[k].double()).abs().max().item()
-               for k in straight)
-
-
-def test_two_processes_restore_each_ranks_generators(tmp_path, tiny_data):
+def test_two_processes_resume_bit_exact(tmp_path, tiny_data):
     """Each rank's generators, gathered to the rank that writes the
-    checkpoint (tools/train.py adds the hook), restored on resume. Over
-    gloo the resumed run is not bit-exact: from its first step H2's
-    parameters differ by round-off (about 1e-5 here, the cause not found);
-    the test holds it to 1 % of what a resume without the states gives."""
+    checkpoint (tools/train.py adds the hook), restored on resume; the BN
+    statistics are rank 0's on every rank (broadcast_buffers, see
+    setup_cpu_distributed), so the checkpoint holds all the state."""
     straight = config(tmp_path, tiny_data, 'straight', rng_hook=False)
     dist_train(straight, str(tmp_path / 'straight_cfg.py'))
     checkpoint = osp.join(straight.work_dir, 'iter_3.pth')
@@ -152,7 +146,6 @@ def test_two_processes_restore_each_ranks_generators(tmp_path, tiny_data):
                           weights_only=False)[CHECKPOINT_KEY]) == 2
     final = weights(osp.join(straight.work_dir, 'iter_6.pth'))
 
-    differences = {}
     for name, drop_rng in (('resumed', False), ('no_states', True)):
         cfg = config(tmp_path, tiny_data, name, rng_hook=False)
         os.makedirs(cfg.work_dir)
@@ -163,7 +156,8 @@ def test_two_processes_restore_each_ranks_generators(tmp_path, tiny_data):
         with open(osp.join(cfg.work_dir, 'last_checkpoint'), 'w') as f:
             f.write(osp.join(cfg.work_dir, 'iter_3.pth'))
         dist_train(cfg, str(tmp_path / f'{name}_cfg.py'), '--resume')
-        differences[name] = max_difference(
-            weights(osp.join(cfg.work_dir, 'iter_6.pth')), final)
-    assert differences['resumed'] < differences['no_states'] / 100, \
-        differences
+        resumed = weights(osp.join(cfg.work_dir, 'iter_6.pth'))
+        if drop_rng:
+            assert any_different(resumed, final)
+        else:
+            assert_same(resumed, final)
