@@ -1,10 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
 import torch
+from helpers import ROOT, write_tiny_config
+from mmengine.config import Config
+from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from torch import nn
 
 import mmseg_ctx  # noqa: F401
+from mmseg_ctx.models.decode_heads import PyramidPoolingHead
 
 HEAD = dict(type='PyramidPoolingHead', in_channels=32, channels=8,
             num_classes=3, norm_cfg=dict(type='BN'))
@@ -68,3 +72,22 @@ def test_best_row_is_mmseg_psphead():
     mmseg.eval()
     x = torch.randn(2, 32, 9, 11)
     torch.testing.assert_close(ours([x]), mmseg([x]))
+
+
+def test_context_shapes_config_trains(tmp_path, tiny_data):
+    """The ablation head's ContextShapes config, made tiny, with the stock
+    Runner: it is our head that trains."""
+    config = write_tiny_config(
+        str(tmp_path / 'ppm.py'), tiny_data,
+        base=f'{ROOT}/configs/pspnet/'
+        'pspnet-b1236-avg-dr_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+        iters=2)
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    assert type(runner.model.decode_head) is PyramidPoolingHead
+    before = [p.clone() for p in runner.model.decode_head.parameters()]
+    runner.train()
+    assert runner.iter == 2
+    assert any(not torch.equal(a, b) for a, b in
+               zip(before, runner.model.decode_head.parameters()))
