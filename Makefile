@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt setup.py mmseg_ctx/version.py
+$(STAMP): requirements.txt requirements-deploy.txt setup.py mmseg_ctx/version.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade 'setuptools>=64,<81' wheel
 	$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
@@ -21,6 +21,8 @@ $(STAMP): requirements.txt setup.py mmseg_ctx/version.py
 	# downgrades to 60.2 below: install mmseg_ctx first
 	$(PIP) install --no-build-isolation --no-deps -e .
 	$(PIP) install -r requirements.txt
+	# the deploy extra (ONNX export and its onnxruntime check), for the tests
+	$(PIP) install -r requirements-deploy.txt
 	touch $@
 
 demo: install

@@ -21,6 +21,13 @@ def read_version_file() -> dict:
     return namespace
 
 
+def read_requirements(path: str) -> list:
+    """The requirement lines of ``path``, comments left out."""
+    with open(path, encoding='utf-8') as f:
+        return [line.split('#')[0].strip() for line in f
+                if line.split('#')[0].strip()]
+
+
 version_info = read_version_file()
 with open('README.md', encoding='utf-8') as f:
     readme = f.read()
@@ -42,4 +49,5 @@ setup(
         for name, (low, high) in version_info['REQUIREMENTS'].items()
         if name != 'mmcv'
     ] + ['ftfy', 'regex'],
+    extras_require=dict(deploy=read_requirements('requirements-deploy.txt')),
     zip_safe=False)

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The library of the tools and tests: label basis estimation and mIoU*,
 memory initialisation by clustering, complexity counting, BN folding,
-report writing and the runner's command line.
+report writing, ONNX export and the runner's command line.
 
 The top layer: it may import everything below (``models``, ``engine``,
 ``datasets``, mmseg's APIs); nothing below imports it, and
@@ -14,16 +14,17 @@ from .label_basis import (bilinear_restore, compute_label_basis,
 from .label_basis_estimator import LabelBasisEstimator
 from .memory_init import (check_trained_weights, cosine_cluster_center,
                           mcibi_head, pixel_representations)
+from .onnx_export import SegLogits, export_onnx, onnx_differences
 from .reporting import run_table_tool, write_markdown
 from .runner_args import (add_runner_args, load_runner_config,
                           parse_runner_args, unknown_options)
 
 __all__ = [
-    'LabelBasisEstimator', 'add_runner_args', 'bilinear_restore',
+    'LabelBasisEstimator', 'SegLogits', 'add_runner_args', 'bilinear_restore',
     'check_trained_weights', 'compute_label_basis', 'cosine_cluster_center',
-    'count_batch_norms', 'ensure_label_basis', 'flop_analyzer',
-    'fold_batch_norm', 'load_folded_model', 'load_runner_config',
-    'mcibi_head', 'parse_runner_args', 'pixel_representations',
-    'run_table_tool', 'sdpa_flop_jit', 'unknown_options', 'upper_bound',
-    'write_markdown'
+    'count_batch_norms', 'ensure_label_basis', 'export_onnx',
+    'flop_analyzer', 'fold_batch_norm', 'load_folded_model',
+    'load_runner_config', 'mcibi_head', 'onnx_differences',
+    'parse_runner_args', 'pixel_representations', 'run_table_tool',
+    'sdpa_flop_jit', 'unknown_options', 'upper_bound', 'write_markdown'
 ]

@@ -7,7 +7,7 @@ from mmseg.models.decode_heads.psp_head import PPM
 from mmseg.registry import MODELS
 from torch import nn
 
-from ..utils import CheckedInputsMixin
+from ..utils import CheckedInputsMixin, ExportableAdaptiveMaxPool2d
 
 POOL_TYPES = ('avg', 'max')
 
@@ -60,7 +60,7 @@ class PyramidPoolingHead(CheckedInputsMixin, PSPHead):
             act_cfg=self.act_cfg, align_corners=self.align_corners)
         for level, scale in zip(self.psp_modules, self.pool_scales):
             if pool_type == 'max':
-                level[0] = nn.AdaptiveMaxPool2d(scale)
+                level[0] = ExportableAdaptiveMaxPool2d(scale)
             if not reduction:
                 level[1] = nn.Identity()
         if not reduction:

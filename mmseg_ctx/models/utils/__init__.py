@@ -8,13 +8,15 @@ from .label_basis import (LABEL_BASIS_KEYS, check_label_basis,
                           load_label_basis, save_label_basis)
 from .labels import check_label_range, check_num_classes
 from .norm import norm1d_cfg
+from .pooling import ExportableAdaptiveMaxPool2d, adaptive_max_pool2d_by_slices
 from .sdpa_attention import SDPASelfAttentionBlock
 
 __all__ = [
-    'ASPPContext', 'CheckedInputsMixin', 'DUpsampling', 'FeatureMemory',
-    'LABEL_BASIS_KEYS', 'MemorySums', 'OCRContext', 'PPMContext',
-    'SDPASelfAttentionBlock', 'build_image_context', 'check_in_channels',
-    'check_label_basis', 'check_label_range', 'check_num_classes',
-    'label_patches', 'load_label_basis', 'memory_momentum', 'norm1d_cfg',
-    'patch_codes', 'save_label_basis'
+    'ASPPContext', 'CheckedInputsMixin', 'DUpsampling',
+    'ExportableAdaptiveMaxPool2d', 'FeatureMemory', 'LABEL_BASIS_KEYS',
+    'MemorySums', 'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
+    'adaptive_max_pool2d_by_slices', 'build_image_context',
+    'check_in_channels', 'check_label_basis', 'check_label_range',
+    'check_num_classes', 'label_patches', 'load_label_basis',
+    'memory_momentum', 'norm1d_cfg', 'patch_codes', 'save_label_basis'
 ]

@@ -1,0 +1,104 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Export a trained segmentor to ONNX and check it against onnxruntime.
+
+Builds the model from CONFIG and CHECKPOINT (BN folded into the convs with
+``--fuse-bn``, or CHECKPOINT already folded by ``fuse_bn.py`` with
+``--folded``), exports one graph (``mmseg_ctx.analysis.SegLogits``): input
+``input``, N x 3 x H x W after the model's data preprocessor (RGB, mean
+and std applied), output ``logits``, N x K x H x W; N, H and W dynamic.
+It then runs the file in onnxruntime on random images of ``--shape`` and of
+another size, and on every ``--image`` (read and normalised as the model's
+data preprocessor does), prints the largest absolute difference from
+PyTorch for each and deletes the file, failing, if one exceeds ``--atol``.
+onnxruntime comes with ``pip install -e .[deploy]``.
+
+Example::
+
+    CONFIG=contextnet_cn14_4xb4-1000e_cityscapes-1024x2048
+    python tools/deploy/export_onnx.py configs/contextnet/$CONFIG.py \\
+        work_dirs/$CONFIG/epoch_1000.pth --out cn14.onnx --fuse-bn \\
+        --image demo.png
+"""
+import argparse
+import os
+from typing import Dict
+
+import mmcv
+import torch
+from mmengine.model import revert_sync_batchnorm
+from mmseg.apis import init_model
+from torch import Tensor
+
+import mmseg_ctx  # noqa: F401  registers our modules
+from mmseg_ctx.analysis import (SegLogits, export_onnx, fold_batch_norm,
+                                load_folded_model, onnx_differences)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config of the trained model')
+    parser.add_argument('checkpoint', help='its weights')
+    parser.add_argument('--out', required=True, help='the ONNX file')
+    parser.add_argument(
+        '--shape', type=int, nargs=2, default=[512, 512],
+        help='height and width of the export and check images')
+    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument(
+        '--atol', type=float, default=1e-4,
+        help='largest allowed difference from PyTorch')
+    parser.add_argument('--image', nargs='*', default=[],
+                        help='real images to check on')
+    bn = parser.add_mutually_exclusive_group()
+    bn.add_argument('--fuse-bn', action='store_true',
+                    help='fold BN into the convs before exporting')
+    bn.add_argument('--folded', action='store_true',
+                    help='CHECKPOINT is the output of fuse_bn.py')
+    parser.add_argument(
+        '--dynamo', action='store_true',
+        help="torch's torch.export-based exporter (default: TorchScript)")
+    return parser.parse_args()
+
+
+def check_inputs(model: torch.nn.Module, shape, images) -> Dict[str, Tensor]:
+    """Random images at ``shape`` and at another size (the dynamic axes),
+    and each of ``images`` through the model's data preprocessor."""
+    generator = torch.Generator().manual_seed(0)
+    height, width = shape
+    inputs = {
+        f'random {height}x{width}': torch.randn(
+            1, 3, height, width, generator=generator),
+        f'random {height + 24}x{width + 40}': torch.randn(
+            1, 3, height + 24, width + 40, generator=generator),
+    }
+    for path in images:
+        image = torch.from_numpy(mmcv.imread(path)).permute(2, 0, 1)
+        inputs[path] = model.data_preprocessor(
+            dict(inputs=[image]), False)['inputs']
+    return inputs
+
+
+def main() -> None:
+    args = parse_args()
+    if args.folded:
+        model = load_folded_model(args.config, args.checkpoint)
+    else:
+        model = init_model(args.config, args.checkpoint, device='cpu')
+    model = revert_sync_batchnorm(model).eval()
+    if args.fuse_bn:
+        model = fold_batch_norm(model)
+    logits = SegLogits(model).eval()
+    export_onnx(logits, args.out, args.shape, args.opset, args.dynamo)
+    differences = onnx_differences(
+        logits, args.out, check_inputs(model, args.shape, args.image))
+    for name, difference in differences.items():
+        print(f'{name}: largest |onnxruntime - PyTorch| = {difference:.2e}')
+    worst = max(differences.values())
+    if not worst <= args.atol:
+        os.remove(args.out)
+        raise SystemExit(f'the ONNX model differs from PyTorch by {worst:.2e}'
+                         f' > --atol {args.atol:.0e}; {args.out} removed')
+    print(f'saved to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
