@@ -12,14 +12,16 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-deploy.txt setup.py mmseg_ctx/version.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade 'setuptools>=64,<81' wheel
+	# < 80: from 80 on, setup.py develop is a PEP 660 editable install
+	$(PIP) install --upgrade 'setuptools>=64,<80' wheel
 	$(PY) -c 'import torch' 2>/dev/null || $(PIP) install torch==2.13.0
 	$(PY) -c 'import mmcv.ops' 2>/dev/null || \
 		MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=$${MAX_JOBS:-2} \
 		$(PIP) install --no-build-isolation mmcv==2.1.0
-	# editable install needs setuptools>=64, which openmim's openxlab
-	# downgrades to 60.2 below: install mmseg_ctx first
-	$(PIP) install --no-build-isolation --no-deps -e .
+	# mmseg_ctx by setup.py develop, not as a PEP 660 editable wheel, so
+	# that mim finds the package and its .mim links in the repository;
+	# first, before openmim's openxlab pins setuptools 60.2
+	$(PIP) install --no-build-isolation --no-deps --no-use-pep517 -e .
 	$(PIP) install -r requirements.txt
 	# the deploy extra (ONNX export and its onnxruntime check), for the tests
 	$(PIP) install -r requirements-deploy.txt

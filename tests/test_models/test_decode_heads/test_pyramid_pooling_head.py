@@ -9,6 +9,7 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401
 from mmseg_ctx.models.decode_heads import PyramidPoolingHead
+from mmseg_ctx.models.utils import ExportableAdaptiveMaxPool2d
 
 HEAD = dict(type='PyramidPoolingHead', in_channels=32, channels=8,
             num_classes=3, norm_cfg=dict(type='BN'))
@@ -22,7 +23,7 @@ def test_table1_variants(bins, pool_type, reduction):
                              reduction=reduction))
     head.eval()
     pool = nn.AdaptiveAvgPool2d if pool_type == 'avg' else \
-        nn.AdaptiveMaxPool2d
+        ExportableAdaptiveMaxPool2d  # torch's, exportable
     level_channels = 32 // len(bins) if reduction else 32
     assert len(head.psp_modules) == len(bins)
     for level, scale in zip(head.psp_modules, bins):
