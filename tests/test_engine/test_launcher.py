@@ -1,6 +1,6 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
 import logging
 
-# Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
 import torch.distributed as torch_dist
 from helpers import free_port
