@@ -1,5 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import logging
+import os
 
 import pytest
 import torch.distributed as torch_dist
@@ -104,7 +105,39 @@ def test_unused_dist_cfg_keys_are_named(monkeypatch, single_process_env):
     assert [msg for msg, _ in logged] == [
         "env_cfg.dist_cfg keys ['init_method', 'rank'] are not used on CPU: "
         'the processes meet over gloo (whatever dist_cfg.backend says) and '
-        'take only dist_cfg.timeout'
+        'take only dist_cfg.timeout (and dist_cfg.port under Slurm)'
     ]
     assert logged[0][1]['level'] == logging.WARNING
     print_log(*logged[0][:1], **logged[0][1])  # what mmengine accepts
+
+
+def test_slurm_launcher_on_cpu(monkeypatch):
+    """What srun sets for one task; MASTER_ADDR given (no scontrol)."""
+    on_device(monkeypatch, 'cpu')
+    for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_PORT'):
+        monkeypatch.setenv(key, 'unset')  # undone after the test
+    for key, value in dict(SLURM_PROCID='0', SLURM_NTASKS='1',
+                           SLURM_LOCALID='0', SLURM_NODELIST='localhost',
+                           MASTER_ADDR='127.0.0.1').items():
+        monkeypatch.setenv(key, value)
+    port = free_port()
+    cfg = Config(dict(launcher='slurm',
+                      env_cfg=dict(dist_cfg=dict(backend='nccl', port=port))))
+    try:
+        assert setup_cpu_distributed(cfg)
+        assert torch_dist.get_backend() == 'gloo'
+        assert torch_dist.get_world_size() == 1
+        assert os.environ['MASTER_PORT'] == str(port)
+        assert (os.environ['RANK'], os.environ['WORLD_SIZE']) == ('0', '1')
+    finally:
+        if torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+
+
+def test_slurm_launcher_outside_slurm_is_named(monkeypatch):
+    on_device(monkeypatch, 'cpu')
+    for key in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'):
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(RuntimeError, match=r"--launcher slurm outside a "
+                       r"Slurm task: \['SLURM_PROCID'"):
+        setup_cpu_distributed(Config(dict(launcher='slurm')))

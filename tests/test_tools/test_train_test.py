@@ -128,3 +128,26 @@ def test_mim_search_lists_our_configs():
     # with the metrics measured here: FCN + MCIBI's mean over 3 seeds
     block = out.split('config id: mcibi-fcn_r18s-d8_1xb8-800it_camvid')[1]
     assert re.search(r'camvid/miou\s+42.42', block.split('config id:')[0])
+
+
+def test_slurm_launcher_two_cpu_tasks(tiny_config, tmp_path):
+    """tools/train.py --launcher slurm in two processes with the variables
+    srun gives its tasks: gloo from Slurm's environment on CPU."""
+    work_dir = str(tmp_path / 'work')
+    port = str(free_port())
+    procs = [
+        subprocess.Popen(
+            [sys.executable, 'tools/train.py', tiny_config, '--launcher',
+             'slurm', '--work-dir', work_dir], cwd=ROOT,
+            env=tool_env(SLURM_PROCID=str(rank), SLURM_NTASKS='2',
+                         SLURM_LOCALID=str(rank), SLURM_NODELIST='localhost',
+                         MASTER_ADDR='127.0.0.1', MASTER_PORT=port,
+                         CUDA_VISIBLE_DEVICES=''),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for rank in range(2)
+    ]
+    outputs = [proc.communicate(timeout=600)[0] for proc in procs]
+    for rank, (proc, out) in enumerate(zip(procs, outputs)):
+        assert proc.returncode == 0, out[-4000:]
+        assert f'rank {rank} of 2 finished training' in out
+    assert_checkpoint_loads(tiny_config, osp.join(work_dir, 'iter_4.pth'))
