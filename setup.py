@@ -51,6 +51,8 @@ def add_mim_extension() -> None:
     os.makedirs(mim, exist_ok=True)
     for name in MIM_FILES:
         source, target = osp.join(repo, name), osp.join(mim, name)
+        if not osp.exists(source):  # in an unpacked sdist: .mim holds it
+            continue
         if osp.islink(target) or osp.isfile(target):
             os.remove(target)
         elif osp.isdir(target):

@@ -36,17 +36,18 @@ from mmengine.runner import CheckpointLoader, find_latest_checkpoint
 TRUST_ENV = 'MMSEG_CTX_TRUST_CHECKPOINTS'
 
 
+#: the statistics methods HistoryBuffer registers itself
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
 def history_buffer_method(owner: Any, name: str) -> Callable:
     """What ``builtins.getattr`` may do in a checkpoint: fetch one of
-    ``HistoryBuffer``'s statistics methods (a buffer pickles its
+    ``HistoryBuffer``'s own statistics methods (a buffer pickles its
     ``_statistics_methods`` as ``getattr(HistoryBuffer, 'mean')``, ...);
     any other ``getattr`` could reach a method that writes files or runs
-    code, and is refused."""
-    # the four built-in ones are registered by the first buffer made, which
-    # a fresh process may not have made yet
-    methods = {'min', 'max', 'current', 'mean'
-               } | set(HistoryBuffer._statistics_methods)
-    if owner is HistoryBuffer and name in methods:
+    code, and is refused. The names are fixed, not read from the class's
+    registry, which a loading buffer's ``__setstate__`` updates."""
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_STATISTICS:
         return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'getattr({getattr(owner, "__name__", owner)!s}, {name!r}): only '
@@ -58,12 +59,15 @@ def checkpoint_safe_globals() -> List[Union[type, tuple]]:
     :class:`RNGStateHook`'s numpy generator state): ``HistoryBuffer`` and
     its statistics methods (:func:`history_buffer_method` in place of
     ``getattr``), numpy arrays (rebuilt by ``_reconstruct``), numpy scalars
-    (rebuilt by ``scalar``) and dtypes, under the module names numpy 1 and
-    2 pickle them with. None of them calls anything but constructors."""
+    (rebuilt by ``scalar``; an empty one's data as ``bytes()``) and dtypes,
+    under the module names numpy 1 and 2 pickle them with. None of them
+    calls anything but constructors; HistoryBuffer's ``__setstate__``
+    also merges the file's statistics methods into the class's registry,
+    which :func:`load_from_local` puts back after each load."""
     multiarray = np._core.multiarray if hasattr(
         np, '_core') else np.core.multiarray
     allowed: List[Union[type, tuple]] = [
-        HistoryBuffer, np.ndarray, np.dtype,
+        HistoryBuffer, np.ndarray, np.dtype, bytes,  # b'' of an empty array
         (history_buffer_method, 'builtins.getattr')
     ]
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
@@ -97,6 +101,10 @@ def load_from_local(filename: str,
     if os.environ.get(TRUST_ENV) == '1':
         return torch.load(
             filename, map_location=map_location, weights_only=False)
+    # a buffer's __setstate__ merges the file's statistics methods into the
+    # class-wide registry: put the process's own back afterwards
+    registry = HistoryBuffer._statistics_methods
+    before = dict(registry)
     try:
         with torch.serialization.safe_globals(checkpoint_safe_globals()):
             return torch.load(
@@ -107,6 +115,12 @@ def load_from_local(filename: str,
             f'({refused_globals(error)}); it is not loaded, since '
             'unpickling them can run arbitrary code. If you trust the file, '
             f'load it with {TRUST_ENV}=1 in the environment.') from None
+    finally:
+        registry.clear()
+        registry.update({
+            name: getattr(HistoryBuffer, name)
+            for name in HISTORY_BUFFER_STATISTICS
+        }, **before)
 
 
 def register_checkpoint_loader() -> None:

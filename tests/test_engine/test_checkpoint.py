@@ -168,3 +168,34 @@ def test_a_fresh_process_loads_a_message_hub(tmp_path):
     out = subprocess.run([sys.executable, '-c', code, path],
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ['1.0']
+
+
+def test_a_checkpoint_cannot_remap_statistics_methods(tmp_path):
+    """A buffer's __setstate__ merges the file's methods into the
+    class-wide registry; a file mapping 'mean' to max must not change the
+    process's buffers."""
+    registry = HistoryBuffer._statistics_methods
+    HistoryBuffer()  # the built-in methods registered
+    original = dict(registry)
+    registry['mean'] = HistoryBuffer.max  # what the file will hold
+    try:
+        path = str(tmp_path / 'poison.pth')
+        saved = HistoryBuffer()
+        saved.update(0.5)
+        torch.save(dict(message_hub=saved), path)
+    finally:
+        registry.update(original)
+    load_from_local(path)
+    buffer = HistoryBuffer()
+    buffer.update(1.0)
+    buffer.update(3.0)
+    assert buffer.statistics('mean') == 2.0  # not max's 3.0
+
+
+def test_an_empty_history_buffer_loads(tmp_path):
+    """An empty buffer's arrays pickle their b'' as bytes()."""
+    path = str(tmp_path / 'empty.pth')
+    torch.save(dict(message_hub=dict(log_scalars={'x': HistoryBuffer()})),
+               path)
+    loaded = load_from_local(path)['message_hub']['log_scalars']['x']
+    assert len(loaded.data[0]) == 0

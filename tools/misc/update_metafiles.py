@@ -75,7 +75,10 @@ def measured() -> Dict[str, dict]:
 def model_entry(path: str, collection: str, results: Dict[str, dict]):
     rel = osp.relpath(path, ROOT)
     name = osp.splitext(osp.basename(path))[0]
-    _, backbone, setting, data = name.split('_')
+    # {method}_{backbone}_{setting}_{data}; mmseg's fast_scnn_{setting}_
+    # {data} has an underscore in the method and no backbone part
+    *rest, setting, data = name.split('_')
+    backbone = [] if name.startswith('fast_scnn_') else rest[-1:]
     gpus, batch = setting.split('-')[0].split('xb')
     dataset = next(v for k, v in DATASETS.items() if data.startswith(k))
     model = Config.fromfile(path).model
@@ -90,7 +93,7 @@ def model_entry(path: str, collection: str, results: Dict[str, dict]):
         Metadata=dict(**{
             'Training Data': dataset,
             'Batch Size': int(gpus) * int(batch),
-            'Architecture': [backbone, model.backbone.type, *heads],
+            'Architecture': [*backbone, model.backbone.type, *heads],
             'Training Resources': f'{gpus}x GPUs' if int(gpus) > 1 else
             '1 process (CPU)'
         }))

@@ -16,8 +16,8 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
     mmengine does for single-process training, and each rank normalises with
     the statistics of its own batch; the running statistics are rank 0's,
     broadcast at every forward (``broadcast_buffers=True``, set by
-    :func:`~mmseg_ctx.engine.setup_cpu_distributed`), so that a checkpoint
-    holds every rank's. Selected by
+    :func:`~mmseg_ctx.engine.setup_cpu_distributed`), so that every rank
+    uses the ones a checkpoint (rank 0's) holds. Selected by
     :func:`mmseg_ctx.engine.setup_cpu_distributed`; on GPUs the stock
     :class:`MMDistributedDataParallel` is used.
 
