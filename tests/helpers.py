@@ -14,6 +14,8 @@ GENERATOR = osp.join(ROOT, 'tools', 'dataset_converters',
                      'make_context_shapes.py')
 FCN_DEMO = osp.join(ROOT, 'configs', 'fcn',
                     'fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
+                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 
 TINY_CONFIG = """
 _base_ = {base!r}
@@ -125,6 +127,53 @@ def write_tiny_config(path: str, data_root: str, base: str = FCN_DEMO,
         f.write(TINY_CONFIG.format(base=base, data_root=data_root,
                                    iters=iters, model=text))
     return path
+
+
+def tiny_mcibi(tmp_path, data_root: str, name: str = 'tiny_mcibi.py',
+               **extra):
+    """The demo FCN+MCIBI config made tiny (a ``Config``, its file in
+    ``tmp_path``), dumping every rank's memory after each iteration to
+    ``tmp_path/dumps`` (:func:`memory_dump` reads them)."""
+    from mmengine.config import Config
+    path = write_tiny_config(str(tmp_path / name), data_root, base=MCIBI_FCN)
+    dumps = tmp_path / 'dumps'
+    dumps.mkdir(exist_ok=True)
+    with open(path, 'a') as f:
+        f.write("custom_imports = dict(imports=['mmseg_ctx', 'helpers'], "
+                'allow_failed_imports=False)\n'
+                "custom_hooks = [dict(type='MCIBIMemoryHook'), "
+                f"dict(type='DumpMemoryHook', out_dir={str(dumps)!r})]\n")
+        for key, value in extra.items():
+            f.write(f'{key} = {value!r}\n')
+    cfg = Config.fromfile(path)
+    cfg.work_dir = str(tmp_path / 'work')
+    return cfg
+
+
+def memory_dump(tmp_path, name: str, rank: int = 0) -> dict:
+    """What ``DumpMemoryHook`` saved of ``rank``'s memory at ``name``."""
+    import torch
+    return torch.load(
+        str(tmp_path / 'dumps' / f'memory_rank{rank}_{name}.pth'))
+
+
+def assert_checkpoint_loads(config: str, checkpoint: str,
+                            iters: int = 4) -> None:
+    """``checkpoint`` (of ``config``) loads strictly, after ``iters``
+    iterations, with finite weights."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmseg.registry import MODELS
+
+    import mmseg_ctx  # noqa: F401
+    init_default_scope('mmseg')
+    model = MODELS.build(Config.fromfile(config).model)
+    state = load_checkpoint(model, checkpoint, map_location='cpu',
+                            strict=True)
+    assert state['meta']['iter'] == iters
+    assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
 def tool_env(**extra: str) -> Dict[str, str]:

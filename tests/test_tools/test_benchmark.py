@@ -18,15 +18,14 @@ from types import SimpleNamespace
 
 import cv2
 import pytest
-from helpers import (FCN_DEMO, ROOT, load_script, make_context_shapes,
-                     run_script, tool_env, write_tiny_config)
+from helpers import (FCN_DEMO, MCIBI_FCN, ROOT, load_script,
+                     make_context_shapes, run_script, tool_env,
+                     write_tiny_config)
 from mmengine.config import Config
 
 from mmseg_ctx.datasets import ContextShapesDataset
 
 TOOL = 'tools/analysis_tools/benchmark.py'
-MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 ITERS = 6
 SEEDS = (0, 1)
 PAIR = 'MCIBI (FCN)'

@@ -5,10 +5,7 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from helpers import ROOT, run_failing, run_script, write_tiny_config
-
-MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+from helpers import MCIBI_FCN, run_failing, run_script, write_tiny_config
 
 
 @pytest.fixture(scope='module')

@@ -8,14 +8,7 @@ import shutil
 import subprocess
 import sys
 
-import torch
-from helpers import ROOT, free_port, tool_env
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmseg.registry import MODELS
-
-import mmseg_ctx  # noqa: F401
+from helpers import ROOT, assert_checkpoint_loads, free_port, tool_env
 
 
 def run(cmd, **env):
@@ -25,16 +18,6 @@ def run(cmd, **env):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     return output
-
-
-def assert_checkpoint_loads(config: str, checkpoint: str,
-                            iters: int = 4) -> None:
-    init_default_scope('mmseg')
-    model = MODELS.build(Config.fromfile(config).model)
-    state = load_checkpoint(model, checkpoint, map_location='cpu',
-                            strict=True)
-    assert state['meta']['iter'] == iters
-    assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
 def test_train_test_and_resume(tiny_config, tmp_path):

@@ -1,41 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """MCIBIMemoryHook with mmengine's stock Runner on a tiny ContextShapes."""
-import os.path as osp
 import subprocess
 
 import pytest
 import torch
-from helpers import ROOT, free_port, tool_env, write_tiny_config
+from helpers import ROOT, free_port, memory_dump, tiny_mcibi, tool_env
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
-
-MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
-
-
-def tiny_mcibi(tmp_path, data_root, name='tiny_mcibi.py', **extra) -> Config:
-    """The demo FCN+MCIBI config made tiny, dumping every rank's memory
-    after each iteration to tmp_path/dumps."""
-    path = write_tiny_config(str(tmp_path / name), data_root, base=MCIBI_FCN)
-    dumps = tmp_path / 'dumps'
-    dumps.mkdir(exist_ok=True)
-    with open(path, 'a') as f:
-        f.write("custom_imports = dict(imports=['mmseg_ctx', 'helpers'], "
-                'allow_failed_imports=False)\n'
-                "custom_hooks = [dict(type='MCIBIMemoryHook'), "
-                f"dict(type='DumpMemoryHook', out_dir={str(dumps)!r})]\n")
-        for key, value in extra.items():
-            f.write(f'{key} = {value!r}\n')
-    cfg = Config.fromfile(path)
-    cfg.work_dir = str(tmp_path / 'work')
-    return cfg
-
-
-def dump(tmp_path, name: str, rank: int = 0) -> dict:
-    return torch.load(
-        str(tmp_path / 'dumps' / f'memory_rank{rank}_{name}.pth'))
 
 
 def test_updates_after_every_iteration_with_eq7_momentum(
@@ -55,9 +28,9 @@ def test_updates_after_every_iteration_with_eq7_momentum(
     assert momentum.current() == pytest.approx(memory_momentum(3, 4))
     assert momentum.data[0].tolist() == pytest.approx(
         [memory_momentum(t, 4) for t in range(4)])
-    states = [dump(tmp_path, f'iter{t}')['memory'] for t in range(4)]
+    states = [memory_dump(tmp_path, f'iter{t}')['memory'] for t in range(4)]
     assert all(not torch.equal(a, b) for a, b in zip(states, states[1:]))
-    assert dump(tmp_path, 'iter3')['initialized'].sum() >= 3
+    assert memory_dump(tmp_path, 'iter3')['initialized'].sum() >= 3
 
 
 def test_without_the_hook_training_stops_at_once(tmp_path, tiny_data):
@@ -164,7 +137,7 @@ def test_resume_restores_memory_and_schedule(tmp_path, tiny_data):
     cfg.train_cfg.max_iters = 6
     runner = Runner.from_cfg(cfg)
     runner.train()
-    start = dump(tmp_path, 'start4')
+    start = memory_dump(tmp_path, 'start4')
     assert torch.equal(start['memory'],
                        checkpoint['decode_head.memory.memory'])
     assert torch.equal(start['initialized'],
@@ -183,10 +156,10 @@ def test_two_processes_hold_identical_memory(tmp_path, tiny_data):
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     for t in range(4):
-        rank0, rank1 = dump(tmp_path, f'iter{t}', 0), dump(
+        rank0, rank1 = memory_dump(tmp_path, f'iter{t}', 0), memory_dump(
             tmp_path, f'iter{t}', 1)
         assert torch.equal(rank0['memory'], rank1['memory'])
         assert torch.equal(rank0['initialized'], rank1['initialized'])
-    assert dump(tmp_path, 'iter3')['initialized'].any()
-    assert not torch.equal(dump(tmp_path, 'iter0')['memory'],
-                           dump(tmp_path, 'iter3')['memory'])
+    assert memory_dump(tmp_path, 'iter3')['initialized'].any()
+    assert not torch.equal(memory_dump(tmp_path, 'iter0')['memory'],
+                           memory_dump(tmp_path, 'iter3')['memory'])

@@ -7,16 +7,13 @@ import subprocess
 
 import pytest
 import torch
-from helpers import ROOT, free_port, tool_env, write_tiny_config
+from helpers import MCIBI_FCN, ROOT, free_port, tool_env, write_tiny_config
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmseg_ctx.engine import add_rng_state_hook
 from mmseg_ctx.engine.hooks.rng_state_hook import CHECKPOINT_KEY
-
-MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
-                     'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 
 
 def config(tmp_path, data_root: str, work: str, epochs: bool = False,
