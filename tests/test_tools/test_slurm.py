@@ -1,7 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""tools/slurm_train.sh and slurm_test.sh on a real single-node Slurm
-(tests/local_slurm.py): two CPU tasks over gloo, whose MCIBI memories stay
-equal, then a two-task test of the checkpoint."""
+"""tools/slurm_train.sh and slurm_test.sh, as the README's commands give
+them, on a real single-node Slurm (tests/local_slurm.py): two CPU tasks over
+gloo, whose MCIBI memories stay equal, then a two-task test of the
+checkpoint."""
 import os
 import os.path as osp
 import subprocess
@@ -9,6 +10,7 @@ import subprocess
 import pytest
 import torch
 from helpers import (ROOT, assert_checkpoint_loads, free_port, memory_dump,
+                     readme_commands, readme_workspace, run_readme_command,
                      tiny_mcibi, tool_env)
 from local_slurm import PARTITION, SlurmUnavailable, local_slurm
 
@@ -26,19 +28,16 @@ def slurm(tmp_path_factory):
     cluster.__exit__(None, None, None)
 
 
-def srun_tool(script: str, *args: str, slurm_env: dict) -> str:
-    """``bash tools/SCRIPT PARTITION JOB ARGS`` with two CPU tasks on the
-    local node, as a user of a cluster without GPUs calls it."""
-    env = tool_env(**slurm_env, GPUS='2', GPUS_PER_NODE='2',
-                   CPUS_PER_TASK='1', GRES='', MASTER_PORT=str(free_port()),
-                   CUDA_VISIBLE_DEVICES='')
-    proc = subprocess.run(
-        ['bash', osp.join('tools', script), PARTITION, 'mmseg_ctx-test',
-         *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=600)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
-    return output
+def srun_readme_command(script: str, slurm_env: dict, **words: str) -> str:
+    """The README's ``tools/SCRIPT`` line (two CPU tasks on a node without
+    GPUs) as written, its placeholders filled in, on the local Slurm."""
+    lines = readme_commands(osp.join('tools', script))
+    assert len(lines) == 1, lines
+    cwd = readme_workspace(words.pop('cwd'))
+    return run_readme_command(
+        lines[0], cwd, dict(words, PARTITION=PARTITION,
+                            JOB_NAME='mmseg_ctx-test'),
+        **slurm_env, MASTER_PORT=str(free_port()), CUDA_VISIBLE_DEVICES='')
 
 
 def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
@@ -46,8 +45,8 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
     config = str(tmp_path / 'slurm_mcibi.py')
     cfg.dump(config)
     work_dir = str(tmp_path / 'work')
-    out = srun_tool('slurm_train.sh', config, '--work-dir', work_dir,
-                    slurm_env=slurm)
+    out = srun_readme_command('slurm_train.sh', slurm, CONFIG=config,
+                              WORK_DIR=work_dir, cwd=str(tmp_path / 'train'))
     assert f'srun -p {PARTITION} --job-name=mmseg_ctx-test' in out
     assert '--gres' not in out  # GRES='': a node without GPUs
     assert '--launcher slurm' in out
@@ -68,6 +67,40 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
     assert torch.equal(state['decode_head.memory.memory'],
                        memory_dump(tmp_path, 'iter3')['memory'])
 
-    out = srun_tool('slurm_test.sh', config, checkpoint, '--work-dir',
-                    str(tmp_path / 'test'), slurm_env=slurm)
+    out = srun_readme_command('slurm_test.sh', slurm, CONFIG=config,
+                              CHECKPOINT=checkpoint,
+                              cwd=str(tmp_path / 'test'))
     assert 'mIoU' in out
+
+
+@pytest.mark.parametrize('script,args,tool', [
+    ('slurm_train.sh', ['cfg.py', '--work-dir', 'w d'],
+     ['tools/train.py', 'cfg.py', '--launcher', 'slurm', '--work-dir',
+      'w d']),
+    ('slurm_test.sh', ['cfg.py', 'ckpt.pth', '--tta'],
+     ['tools/test.py', 'cfg.py', 'ckpt.pth', '--launcher', 'slurm',
+      '--tta']),
+])
+def test_srun_command_line_is_mmsegs(tmp_path, script, args, tool):
+    """Without GRES, the srun call mmseg's scripts make, GPUs requested
+    (a stand-in srun on PATH prints its arguments, one a line)."""
+    fake = tmp_path / 'srun'
+    fake.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    env = tool_env(GPUS='16', GPUS_PER_NODE='8', CPUS_PER_TASK='4',
+                   SRUN_ARGS='--exclusive --mem=0', PYTHON='python3',
+                   PATH=f'{tmp_path}{os.pathsep}{os.environ["PATH"]}')
+    env.pop('GRES', None)
+    proc = subprocess.run(['bash', f'tools/{script}', 'gpu', 'job', *args],
+                          cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    called = proc.stdout.splitlines()
+    # the tool, relative to the repository (some kernels give scripts their
+    # absolute path as $0)
+    called[12] = osp.relpath(osp.join(ROOT, called[12]), ROOT)
+    assert called == [
+        '-p', 'gpu', '--job-name=job', '--gres=gpu:8', '--ntasks=16',
+        '--ntasks-per-node=8', '--cpus-per-task=4', '--kill-on-bad-exit=1',
+        '--exclusive', '--mem=0', 'python3', '-u', *tool
+    ]

@@ -1,10 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The tools train and test with the stock Runner: one process, two CPU
-processes over gloo through dist_train.sh / dist_test.sh, and mim."""
+processes over gloo through dist_train.sh / dist_test.sh, and two processes
+given srun's variables (mim and a real Slurm: test_readme_commands.py,
+test_slurm.py)."""
 import glob
 import os.path as osp
-import re
-import shutil
 import subprocess
 import sys
 
@@ -73,44 +73,6 @@ def test_dist_train_and_test_two_cpu_processes(tiny_config, tmp_path):
                '--work-dir', str(tmp_path / 'test')], PORT=str(free_port()),
               CUDA_VISIBLE_DEVICES='')
     assert 'mIoU' in out
-
-
-def test_mim_train(tiny_config, tmp_path):
-    mim = shutil.which('mim', path=osp.dirname(sys.executable))
-    assert mim is not None, 'openmim is not installed next to this Python'
-    work_dir = str(tmp_path / 'work')
-    out = run([mim, 'train', 'mmsegmentation', tiny_config, '--gpus', '0',
-               '--work-dir', work_dir])
-    assert 'Iter(train) [4/4]' in out
-    assert glob.glob(osp.join(work_dir, 'iter_4.pth'))
-
-
-def test_mim_train_ours_on_two_cpu_processes(tiny_config, tmp_path):
-    """``mim train mmseg_ctx`` runs our tools/train.py (from
-    mmseg_ctx/.mim), which sets up gloo where there is no GPU."""
-    mim = shutil.which('mim', path=osp.dirname(sys.executable))
-    work_dir = str(tmp_path / 'work')
-    out = run([mim, 'train', 'mmseg_ctx', tiny_config, '--launcher',
-               'pytorch', '--gpus', '2', '--port', str(free_port()),
-               '--work-dir', work_dir], CUDA_VISIBLE_DEVICES='')
-    assert osp.join('mmseg_ctx', '.mim', 'tools', 'train.py') in out
-    assert 'rank 1 of 2 finished training' in out
-    assert_checkpoint_loads(tiny_config, osp.join(work_dir, 'iter_4.pth'))
-
-
-def test_mim_search_lists_our_configs():
-    mim = shutil.which('mim', path=osp.dirname(sys.executable))
-    out = run([mim, 'search', 'mmseg_ctx', '--model', 'mcibi', '--field',
-               'config', 'camvid'])
-    listed = set(re.findall(r'^config id: ([\w.-]+)$', out, re.MULTILINE))
-    expected = {
-        osp.splitext(osp.basename(p))[0]
-        for p in glob.glob(osp.join(ROOT, 'configs', 'mcibi', '*.py'))
-    }
-    assert listed == expected, out[-2000:]
-    # with the metrics measured here: FCN + MCIBI's mean over 3 seeds
-    block = out.split('config id: mcibi-fcn_r18s-d8_1xb8-800it_camvid')[1]
-    assert re.search(r'camvid/miou\s+42.42', block.split('config id:')[0])
 
 
 def test_slurm_launcher_two_cpu_tasks(tiny_config, tmp_path):
