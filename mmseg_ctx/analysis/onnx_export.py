@@ -31,10 +31,11 @@ class SegLogits(nn.Module):
 
 def export_onnx(model: SegLogits, path: str, shape: Sequence[int],
                 opset: int = 17, dynamo: bool = False) -> None:
-    """Export ``model`` traced on one random ``1 x 3 x H x W`` input to
+    """Export ``model`` traced on random ``2 x 3 x H x W`` inputs to
     ``path``, batch, height and width dynamic; ``dynamo`` picks torch's
-    ``torch.export``-based exporter instead of the TorchScript one."""
-    example = torch.randn(1, 3, *shape)
+    ``torch.export``-based exporter instead of the TorchScript one (a batch
+    of two: ``torch.export`` fixes a dimension whose example size is 1)."""
+    example = torch.randn(2, 3, *shape)
     with torch.no_grad():
         if dynamo:
             dim = torch.export.Dim
@@ -42,6 +43,7 @@ def export_onnx(model: SegLogits, path: str, shape: Sequence[int],
                 model, (example, ), dynamo=True, opset_version=opset,
                 input_names=['input'], output_names=['logits'],
                 dynamic_shapes={'inputs': {
+                    0: dim('batch', min=1, max=1024),
                     2: dim('height', min=32, max=8192),
                     3: dim('width', min=32, max=8192)}})
             program.save(path)

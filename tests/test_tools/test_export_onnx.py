@@ -70,7 +70,8 @@ def test_export_matches_onnxruntime(tmp_path, tiny_data, name):
     graph = onnx.load(out).graph
     assert [o.name for o in graph.output] == ['logits']  # SE logits dropped
     dims = graph.input[0].type.tensor_type.shape.dim
-    assert [d.dim_param for d in dims[2:]] == ['height', 'width']
+    assert [d.dim_param for d in dims] == ['batch', '', 'height', 'width']
+    assert dims[1].dim_value == 3
 
 
 def test_torch_export_based_exporter(tmp_path, tiny_data):
@@ -78,8 +79,12 @@ def test_torch_export_based_exporter(tmp_path, tiny_data):
     out = str(tmp_path / 'cn14.onnx')
     printed = run_script('tools/deploy/export_onnx.py', config, checkpoint,
                          '--out', out, '--shape', '64', '64', '--dynamo')
-    assert printed.count('largest |onnxruntime - PyTorch|') == 2
-    assert osp.exists(out)
+    # one image at the export size, a batch of two at another
+    assert 'random 1x3x64x64: largest |onnxruntime - PyTorch|' in printed
+    assert 'random 2x3x88x104: largest |onnxruntime - PyTorch|' in printed
+    dims = onnx.load(out).graph.input[0].type.tensor_type.shape.dim
+    assert all(dims[i].dim_param for i in (0, 2, 3))  # N, H, W dynamic
+    assert dims[1].dim_value == 3
 
 
 def test_a_difference_above_atol_is_refused(tmp_path, tiny_data):

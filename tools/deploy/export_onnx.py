@@ -6,10 +6,11 @@ Builds the model from CONFIG and CHECKPOINT (BN folded into the convs with
 ``--folded``), exports one graph (``mmseg_ctx.analysis.SegLogits``): input
 ``input``, N x 3 x H x W after the model's data preprocessor (RGB, mean
 and std applied), output ``logits``, N x K x H x W; N, H and W dynamic.
-It then runs the file in onnxruntime on random images of ``--shape`` and of
-another size, and on every ``--image`` (read and normalised as the model's
-data preprocessor does), prints the largest absolute difference from
-PyTorch for each and deletes the file, failing, if one exceeds ``--atol``.
+It then runs the file in onnxruntime on a random image of ``--shape``, a
+batch of two of another size, and every ``--image`` (read and normalised as
+the model's data preprocessor does), prints the largest absolute
+difference from PyTorch for each and deletes the file, failing, if one
+exceeds ``--atol``.
 onnxruntime comes with ``pip install -e .[deploy]``.
 
 Example::
@@ -60,15 +61,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def check_inputs(model: torch.nn.Module, shape, images) -> Dict[str, Tensor]:
-    """Random images at ``shape`` and at another size (the dynamic axes),
+    """A random image at ``shape``, two at another size (the dynamic axes),
     and each of ``images`` through the model's data preprocessor."""
     generator = torch.Generator().manual_seed(0)
     height, width = shape
     inputs = {
-        f'random {height}x{width}': torch.randn(
+        f'random 1x3x{height}x{width}': torch.randn(
             1, 3, height, width, generator=generator),
-        f'random {height + 24}x{width + 40}': torch.randn(
-            1, 3, height + 24, width + 40, generator=generator),
+        f'random 2x3x{height + 24}x{width + 40}': torch.randn(
+            2, 3, height + 24, width + 40, generator=generator),
     }
     for path in images:
         image = torch.from_numpy(mmcv.imread(path)).permute(2, 0, 1)
