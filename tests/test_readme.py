@@ -1,10 +1,13 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The README's config examples (its ```python blocks from "Config
-inheritance" on; code that is not a config is fenced ```py) are configs
-that build (and the first one trains)."""
+"""The READMEs' config examples (the top README's ```python blocks from
+"Config inheritance" on and every ```python block of a method's
+``configs/<method>/README.md``; code that is not a config is fenced ```py)
+are configs that build (and the top README's first one trains)."""
+import glob
 import os.path as osp
 import re
 
+import pytest
 from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -13,29 +16,64 @@ from mmseg.registry import MODELS
 
 import mmseg_ctx  # noqa: F401
 
+METHOD_READMES = sorted(
+    glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))
+
+
+def python_blocks(text: str) -> list:
+    return [
+        code.replace('path/to/mmseg_ctx', ROOT)
+        for code in re.findall(r'```python\n(.*?)```', text, re.S)
+    ]
+
 
 def readme_examples() -> list:
     with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
         text = f.read()
-    section = text[text.index('**Config inheritance.**'):]
-    return [
-        code.replace('path/to/mmseg_ctx', ROOT)
-        for code in re.findall(r'```python\n(.*?)```', section, re.S)
-    ]
+    return python_blocks(text[text.index('**Config inheritance.**'):])
+
+
+def method_readme_examples() -> list:
+    """(README path relative to the root, code) of every ```python block of
+    the method READMEs."""
+    examples = []
+    for path in METHOD_READMES:
+        with open(path, encoding='utf-8') as f:
+            examples += [(osp.relpath(path, ROOT), code)
+                         for code in python_blocks(f.read())]
+    return examples
+
+
+def build_example(code: str, path) -> None:
+    path.write_text(code)
+    cfg = Config.fromfile(str(path))
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model)
+    if cfg.model.decode_head.type == 'MCIBIHead':
+        assert dict(type='MCIBIMemoryHook') in cfg.custom_hooks
+        assert model.decode_head.image_context is not None
 
 
 def test_every_example_builds(tmp_path):
     examples = readme_examples()
     assert len(examples) >= 2
     for i, code in enumerate(examples):
-        path = tmp_path / f'example{i}.py'
-        path.write_text(code)
-        cfg = Config.fromfile(str(path))
-        init_default_scope('mmseg')
-        model = MODELS.build(cfg.model)
-        if cfg.model.decode_head.type == 'MCIBIHead':
-            assert dict(type='MCIBIMemoryHook') in cfg.custom_hooks
-            assert model.decode_head.image_context is not None
+        build_example(code, tmp_path / f'example{i}.py')
+
+
+def test_the_method_readmes_have_their_examples():
+    assert {osp.basename(osp.dirname(p)) for p in METHOD_READMES} >= {
+        'mcibi', 'encnet', 'pspnet', 'contextnet', 'dupsampling'}
+    # EncNet's has the paper's EncNet on an mmseg baseline
+    assert 'configs/encnet/README.md' in {
+        readme for readme, _ in method_readme_examples()}
+
+
+@pytest.mark.parametrize(
+    'readme,code', method_readme_examples(),
+    ids=[readme for readme, _ in method_readme_examples()])
+def test_every_method_readme_example_builds(readme, code, tmp_path):
+    build_example(code, tmp_path / 'example.py')
 
 
 def test_inheritance_example_trains(tiny_data, tmp_path):
