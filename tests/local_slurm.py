@@ -10,8 +10,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 from helpers import free_port
 
@@ -32,7 +33,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket={root}/munge/munge.socket
+AuthInfo=socket={socket}
 StateSaveLocation={root}/state
 SlurmdSpoolDir={root}/spool
 SlurmctldPidFile={root}/slurmctld.pid
@@ -58,7 +59,8 @@ class SlurmUnavailable(RuntimeError):
     daemons do not start (the message says which and why)."""
 
 
-def which(program: str) -> str:
+def which(program: str) -> Optional[str]:
+    """``program``'s path, /usr/sbin searched too; None if it is missing."""
     return shutil.which(program, path=SEARCH_PATH)
 
 
@@ -74,20 +76,31 @@ def ensure_installed() -> None:
         raise SlurmUnavailable('slurm-wlm and munge are not installed, and '
                                'there is no apt-get to install them')
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    install = ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-               *PACKAGES]
+    # wait for another apt (e.g. a fresh machine's unattended upgrades)
+    apt = ['apt-get', '-q', '-o', 'DPkg::Lock::Timeout=300']
+    install = [*apt, 'install', '-y', '--no-install-recommends', *PACKAGES]
     proc = subprocess.run(install, env=env, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
     if proc.returncode != 0:  # no package lists yet (a fresh machine)
-        subprocess.run(['apt-get', 'update', '-q'], env=env,
-                       capture_output=True, text=True)
+        update = subprocess.run([*apt, 'update'], env=env,
+                                capture_output=True, text=True)
         proc = subprocess.run(install, env=env, capture_output=True,
                               text=True)
+        output = update.stdout + update.stderr + proc.stdout + proc.stderr
     if proc.returncode != 0:
-        raise SlurmUnavailable(f'`{" ".join(install)}` failed:\n'
-                               f'{(proc.stdout + proc.stderr)[-2000:]}')
+        raise SlurmUnavailable(
+            f'`{" ".join(install)}` failed:\n{output[-2000:]}')
+    # the packages' scripts may have started the system's daemons (where
+    # no policy-rc.d forbids it): the tests start their own
+    if which('service'):
+        for service in ('slurmd', 'slurmctld', 'munge'):
+            subprocess.run([which('service'), service, 'stop'],
+                           capture_output=True)
 
 
 def start(cmd: List[str], what: str, root: str, env: Dict[str, str]) -> None:
+    """Run a daemon's ``cmd`` (it forks into the background); its log's end
+    in the error if it fails."""
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SlurmUnavailable(
@@ -96,6 +109,7 @@ def start(cmd: List[str], what: str, root: str, env: Dict[str, str]) -> None:
 
 
 def log_tail(root: str, what: str) -> str:
+    """The last lines of ``what``'s log under ``root``, for an error."""
     path = osp.join(root, f'{what}.log')
     if not osp.exists(path):
         return ''
@@ -122,25 +136,39 @@ def wait_until_idle(root: str, host: str, env: Dict[str, str],
 
 
 def stop(root: str, env: Dict[str, str]) -> None:
-    """``scontrol shutdown`` (both Slurm daemons), then munged; any daemon
-    still running after 30 s is killed."""
+    """Cancel what still runs in the partition, ``scontrol shutdown`` both
+    Slurm daemons, then SIGTERM every process of this cluster still there
+    (daemons, munged, job steps that outlive slurmd: those started with
+    its ``SLURM_CONF``), and SIGKILL any still running 10 s later."""
+    if which('scancel'):
+        subprocess.run([which('scancel'), '--full',
+                        f'--partition={PARTITION}'], env=env,
+                       capture_output=True)
     subprocess.run([which('scontrol'), 'shutdown'], env=env,
                    capture_output=True)
-    for name in ('slurmctld.pid', 'slurmd.pid', 'munge/munged.pid'):
-        path = osp.join(root, name)
-        if not osp.exists(path):
-            continue
-        with open(path) as f:
-            pid = int(f.read().strip() or 0)
-        if pid <= 0:
-            continue
-        if name.startswith('munge') and alive(pid):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while alive(pid) and time.monotonic() < deadline:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in cluster_processes(env['SLURM_CONF']):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 10
+        while (cluster_processes(env['SLURM_CONF'])
+               and time.monotonic() < deadline):
             time.sleep(0.2)
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
+
+
+def cluster_processes(conf: str) -> List[int]:
+    """The running processes (this one aside) whose environment names
+    ``conf`` as ``SLURM_CONF``: the daemons and what they started."""
+    wanted = f'SLURM_CONF={conf}'.encode()
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f'/proc/{entry}/environ', 'rb') as f:
+                if wanted in f.read().split(b'\0') and alive(int(entry)):
+                    pids.append(int(entry))
+    return pids
 
 
 def alive(pid: int) -> bool:
@@ -166,33 +194,37 @@ def local_slurm(root: str) -> Iterator[Dict[str, str]]:
     ensure_installed()
     root = osp.abspath(root)
     host = socket.gethostname().split('.')[0]
-    for sub in ('munge', 'state', 'spool'):
+    for sub in ('state', 'spool'):
         os.makedirs(osp.join(root, sub), exist_ok=True)
-    os.chmod(root, 0o755)  # munged wants its socket's folders searchable
-    os.chmod(osp.join(root, 'munge'), 0o755)
-    key = osp.join(root, 'munge', 'munge.key')
+    key = osp.join(root, 'munge.key')
     with open(key, 'wb') as f:
         f.write(os.urandom(1024))
     os.chmod(key, 0o600)
+    # a socket's path has at most 107 bytes: a short folder of its own,
+    # searchable, as munged wants it
+    munge_dir = tempfile.mkdtemp(
+        prefix='munge-', dir='/tmp' if osp.isdir('/tmp') else None)
+    os.chmod(munge_dir, 0o755)
+    munge_socket = osp.join(munge_dir, 'munge.socket')
     conf = osp.join(root, 'slurm.conf')
     with open(conf, 'w') as f:
+        # the CPUs this process may use: slurmd drains a node that has
+        # fewer than its line says
         f.write(SLURM_CONF.format(
-            host=host, root=root, ctld_port=free_port(),
-            slurmd_port=free_port(), cpus=os.cpu_count(),
-            partition=PARTITION))
+            host=host, root=root, socket=munge_socket,
+            ctld_port=free_port(), slurmd_port=free_port(),
+            cpus=len(os.sched_getaffinity(0)), partition=PARTITION))
     env = dict(os.environ, SLURM_CONF=conf, PATH=SEARCH_PATH)
     client_env = dict(SLURM_CONF=conf, PATH=SEARCH_PATH)
     try:
         socket.gethostbyname(host)
     except OSError:
         client_env['MASTER_ADDR'] = '127.0.0.1'
-    munge_dir = osp.join(root, 'munge')
     try:
         start([which('munged'), f'--key-file={key}',
-               f'--socket={munge_dir}/munge.socket',
-               f'--pid-file={munge_dir}/munged.pid',
+               f'--socket={munge_socket}', f'--pid-file={root}/munged.pid',
                f'--log-file={root}/munged.log',
-               f'--seed-file={munge_dir}/munged.seed', '--force'],
+               f'--seed-file={root}/munged.seed', '--force'],
               'munged', root, env)
         start([which('slurmctld'), '-f', conf], 'slurmctld', root, env)
         start([which('slurmd'), '-f', conf], 'slurmd', root, env)
@@ -200,3 +232,4 @@ def local_slurm(root: str) -> Iterator[Dict[str, str]]:
         yield client_env
     finally:
         stop(root, env)
+        shutil.rmtree(munge_dir, ignore_errors=True)

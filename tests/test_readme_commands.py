@@ -40,18 +40,25 @@ def workspace(tmp_path_factory, tiny_data) -> dict:
     return dict(cwd=cwd, CONFIG=config, CHECKPOINT=checkpoint, IMAGE=image)
 
 
-def run(program: str, workspace: dict, index: int = 0,
-        count: int = 1) -> str:
-    words = {k: v for k, v in workspace.items() if k.isupper()}
+def run(program: str, workspace: dict, index: int = 0, count: int = 1,
+        **words: str) -> str:
+    words = dict({k: v for k, v in workspace.items() if k.isupper()},
+                 **words)
     return run_readme_command(readme_command(program, index, count),
                               workspace['cwd'], words)
 
 
-def test_mim_train_mmsegmentation(workspace):
-    """mmseg's tools/train.py, one process; mim's work_dir default."""
-    out = run('mim', workspace, 0, 3)
+def test_mim_train_mmsegmentation(workspace, tiny_data):
+    """mmseg's tools/train.py, one process, into mim's default work_dir
+    (of a config of another name than the fixture's)."""
+    config = write_tiny_config(
+        osp.join(osp.dirname(workspace['CONFIG']), 'mmseg_tools.py'),
+        tiny_data, base=MCIBI_FCN)
+    out = run('mim', workspace, 0, 3, CONFIG=config)
     assert 'Iter(train) [4/4]' in out
     assert osp.join('mmseg', '.mim', 'tools', 'train.py') in out
+    assert_checkpoint_loads(config, osp.join(
+        workspace['cwd'], 'work_dirs', 'mmseg_tools', 'iter_4.pth'))
 
 
 def test_mim_search_lists_our_configs(workspace):

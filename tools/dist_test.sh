@@ -6,5 +6,7 @@
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
-exec "$(dirname "$0")/dist_launch.sh" test.py "$GPUS" "$CONFIG" \
+# the sibling through links too (this script linked elsewhere)
+HERE=$(dirname "$(readlink -f "$0")")
+exec "$HERE/dist_launch.sh" test.py "$GPUS" "$CONFIG" \
     "$CHECKPOINT" --launcher pytorch "${@:4}"

@@ -6,5 +6,7 @@
 #   processes train on the CPU over gloo.
 CONFIG=$1
 GPUS=$2
-exec "$(dirname "$0")/dist_launch.sh" train.py "$GPUS" "$CONFIG" \
+# the sibling through links too (this script linked elsewhere)
+HERE=$(dirname "$(readlink -f "$0")")
+exec "$HERE/dist_launch.sh" train.py "$GPUS" "$CONFIG" \
     --launcher pytorch "${@:3}"

@@ -17,7 +17,7 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 GRES=${GRES-gpu:${GPUS_PER_NODE}}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 exec srun -p ${PARTITION} \
     --job-name=${JOB_NAME} \
     ${GRES:+--gres=${GRES}} \

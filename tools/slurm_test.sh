@@ -7,5 +7,7 @@ PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
-exec "$(dirname "$0")/slurm_launch.sh" test.py "$PARTITION" "$JOB_NAME" \
+# the sibling through links too (this script linked elsewhere)
+HERE=$(dirname "$(readlink -f "$0")")
+exec "$HERE/slurm_launch.sh" test.py "$PARTITION" "$JOB_NAME" \
     "$CONFIG" "$CHECKPOINT" --launcher slurm "${@:5}"

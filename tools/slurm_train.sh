@@ -8,5 +8,7 @@
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
-exec "$(dirname "$0")/slurm_launch.sh" train.py "$PARTITION" "$JOB_NAME" \
+# the sibling through links too (this script linked elsewhere)
+HERE=$(dirname "$(readlink -f "$0")")
+exec "$HERE/slurm_launch.sh" train.py "$PARTITION" "$JOB_NAME" \
     "$CONFIG" --launcher slurm "${@:4}"

@@ -70,6 +70,8 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
     out = srun_readme_command('slurm_test.sh', slurm, CONFIG=config,
                               CHECKPOINT=checkpoint,
                               cwd=str(tmp_path / 'test'))
+    assert '--ntasks=2' in out and '--launcher slurm' in out
+    assert 'Distributed training: True' in out
     assert 'mIoU' in out
 
 
