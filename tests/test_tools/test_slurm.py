@@ -85,7 +85,11 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
 ])
 def test_srun_command_line_is_mmsegs(tmp_path, script, args, tool):
     """Without GRES, the srun call mmseg's scripts make, GPUs requested
-    (a stand-in srun on PATH prints its arguments, one a line)."""
+    (a stand-in srun on PATH prints its arguments, one a line), also
+    through a link to the script elsewhere."""
+    link = tmp_path / 'bin' / script
+    link.parent.mkdir()
+    link.symlink_to(osp.join(ROOT, 'tools', script))
     fake = tmp_path / 'srun'
     fake.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n')
     fake.chmod(0o755)
@@ -93,7 +97,7 @@ def test_srun_command_line_is_mmsegs(tmp_path, script, args, tool):
                    SRUN_ARGS='--exclusive --mem=0', PYTHON='python3',
                    PATH=f'{tmp_path}{os.pathsep}{os.environ["PATH"]}')
     env.pop('GRES', None)
-    proc = subprocess.run(['bash', f'tools/{script}', 'gpu', 'job', *args],
+    proc = subprocess.run(['bash', str(link), 'gpu', 'job', *args],
                           cwd=ROOT, env=env, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
