@@ -12,8 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import (ROOT, assert_checkpoint_loads, tool_env,
-                     write_tiny_config)
+from helpers import ROOT, assert_checkpoint_loads, tool_env, write_tiny_config
 
 #: what a source tree holds that a wheel is not built from
 NOT_SOURCES = ('.git', '.venv', 'data', 'work_dirs', 'bases', 'build',

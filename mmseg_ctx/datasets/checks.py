@@ -1,11 +1,14 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
+from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.logging import print_log
 from PIL import Image
 
-#: PIL modes of a label map with one value per pixel
-LABEL_MODES = ('L', 'P', 'I', 'I;16')
+#: PIL modes of a label map with one value per pixel (16-bit ones in any
+#: byte order)
+LABEL_MODES = ('L', 'P', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N')
 
 
 class CheckedFilesMixin:
@@ -15,8 +18,11 @@ class CheckedFilesMixin:
 
     Without it each ends later in a raw error from the data loader (``need
     at least one array``, ``stack expects each tensor to be equal size``).
-    Only the PNG headers are read (some milliseconds a thousand files).
-    Put it before ``BaseSegDataset`` in the bases.
+    Only the PNG headers are read (some milliseconds a thousand files), and
+    only of local files: for data on another storage backend
+    (``backend_args``, e.g. S3 or Petrel) that would fetch every file at
+    load, so the log says the checks are skipped. Put it before
+    ``BaseSegDataset`` in the bases.
     """
 
     def load_data_list(self) -> List[dict]:
@@ -26,9 +32,23 @@ class CheckedFilesMixin:
                 f'{type(self).__name__}: no images ending in '
                 f'{self.img_suffix!r} in {self.data_prefix.get("img_path")}'
                 + (f' listed by {self.ann_file}' if self.ann_file else ''))
+        if not is_local(data_list[0]['img_path'],
+                        getattr(self, 'backend_args', None)):
+            print_log(
+                f'{type(self).__name__}: the files are not local '
+                f'({data_list[0]["img_path"]}), so their labels are not '
+                'checked at load', logger='current')
+            return data_list
         for info in data_list:
             check_sample(info['img_path'], info.get('seg_map_path'))
         return data_list
+
+
+def is_local(path: str, backend_args: Optional[dict] = None) -> bool:
+    """Whether mmengine reads ``path`` with ``backend_args`` from the local
+    file system."""
+    return isinstance(get_file_backend(path, backend_args=backend_args),
+                      LocalBackend)
 
 
 def check_sample(img_path: str, seg_map_path: str = None) -> None:

@@ -4,10 +4,11 @@ import shutil
 
 import numpy as np
 import pytest
+from mmengine.fileio import BaseStorageBackend, LocalBackend, register_backend
 from PIL import Image
 
 import mmseg_ctx  # noqa: F401
-from mmseg_ctx.datasets import CamVidDataset, ContextShapesDataset
+from mmseg_ctx.datasets import CamVidDataset, ContextShapesDataset, checks
 
 TRAIN = dict(img_path='images/training', seg_map_path='annotations/training')
 
@@ -64,3 +65,58 @@ def test_empty_folder_is_named(tmp_path):
                        f'{tmp_path}/img_dir/test'):
         dataset(tmp_path, CamVidDataset,
                 dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
+
+
+class MirrorBackend(BaseStorageBackend):
+    """``mirror://PATH`` is the local PATH, read through a backend that is
+    not mmengine's LocalBackend (as S3 or Petrel are not)."""
+
+    def __init__(self) -> None:
+        self.local = LocalBackend()
+
+    def _path(self, path) -> str:
+        return str(path)[len('mirror://'):]
+
+    def get(self, filepath) -> bytes:
+        return self.local.get(self._path(filepath))
+
+    def get_text(self, filepath, encoding='utf-8') -> str:
+        return self.local.get_text(self._path(filepath), encoding)
+
+    def join_path(self, filepath, *filepaths) -> str:
+        return 'mirror://' + self.local.join_path(self._path(filepath),
+                                                  *filepaths)
+
+    def list_dir_or_file(self, dir_path, *args, **kwargs):
+        return self.local.list_dir_or_file(self._path(dir_path), *args,
+                                           **kwargs)
+
+
+register_backend('mirror', MirrorBackend, force=True, prefixes='mirror')
+
+
+def test_other_storage_is_not_read_at_load(copy, monkeypatch):
+    """Data on a remote backend: no header is fetched (the RGB label is not
+    refused at load), and the log says so."""
+    label = first_label(copy)
+    gray = np.array(Image.open(label))
+    Image.fromarray(np.stack([gray] * 3, -1)).save(label)
+    logged = []
+    monkeypatch.setattr(checks, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    remote = ContextShapesDataset(data_root=f'mirror://{copy}',
+                                  data_prefix=TRAIN, pipeline=[])
+    assert len(remote) == 6
+    assert remote[0]['img_path'].startswith('mirror://')
+    assert len(logged) == 1 and 'the files are not local (mirror://' in (
+        logged[0])
+    with pytest.raises(ValueError, match='3 channels'):
+        dataset(copy)  # the same files, local: refused
+
+
+def test_16_bit_labels_load(copy):
+    label = first_label(copy)
+    Image.fromarray(np.array(Image.open(label)).astype(np.uint16)).save(label)
+    with Image.open(label) as reread:
+        assert reread.mode == 'I;16'
+    assert len(dataset(copy)) == 6
