@@ -135,7 +135,7 @@ def wait_until_idle(root: str, host: str, env: Dict[str, str],
         f'{log_tail(root, "slurmctld")}{log_tail(root, "slurmd")}')
 
 
-def stop(root: str, env: Dict[str, str]) -> None:
+def stop(env: Dict[str, str]) -> None:
     """Cancel what still runs in the partition, ``scontrol shutdown`` both
     Slurm daemons, then SIGTERM every process of this cluster still there
     (daemons, munged, job steps that outlive slurmd: those started with
@@ -231,5 +231,5 @@ def local_slurm(root: str) -> Iterator[Dict[str, str]]:
         wait_until_idle(root, host, env)
         yield client_env
     finally:
-        stop(root, env)
+        stop(env)
         shutil.rmtree(munge_dir, ignore_errors=True)
