@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test clean-venv
+.PHONY: install demo test gpu-check-prepare gpu-check clean-venv
 
 install: $(STAMP)
 
@@ -32,6 +32,17 @@ demo: install
 
 test: install
 	$(PY) -m pytest tests
+
+# the GPU check (tools/misc/gpu_check.py): the kit for a GPU machine
+# without network (.gpu_kit/, its Python: GPU_PYTHON), then the checks here
+# (CUDA where torch sees a GPU, else the CPU mode); report in GPU_OUT
+GPU_PYTHON ?= 3.12
+GPU_OUT ?= work_dirs/gpu_check
+gpu-check-prepare: install
+	$(PY) tools/misc/gpu_check.py prepare --kit .gpu_kit --python-version $(GPU_PYTHON)
+
+gpu-check: gpu-check-prepare
+	$(PY) tools/misc/gpu_check.py run --kit .gpu_kit --out $(GPU_OUT)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Helpers for the tests: a tiny ContextShapes and a tiny config to train on
-it, and the environment to run the tools in."""
+it, the environment to run the tools in, and the precisions of each
+device."""
 import importlib.util
 import os
 import os.path as osp
@@ -11,6 +12,8 @@ import subprocess
 import sys
 from typing import Dict, List
 
+import torch
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GENERATOR = osp.join(ROOT, 'tools', 'dataset_converters',
                      'make_context_shapes.py')
@@ -18,6 +21,15 @@ FCN_DEMO = osp.join(ROOT, 'configs', 'fcn',
                     'fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
                      'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+
+
+def autocast_dtypes(device: str) -> List[torch.dtype]:
+    """The autocast dtypes of mixed-precision training on ``device``: bf16
+    on the CPU, fp16 and bf16 on CUDA."""
+    if torch.device(device).type == 'cuda':
+        return [torch.float16, torch.bfloat16]
+    return [torch.bfloat16]
+
 
 TINY_CONFIG = """
 _base_ = {base!r}

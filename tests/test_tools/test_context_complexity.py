@@ -9,7 +9,8 @@ def test_table_on_a_small_map(tmp_path):
     out = tmp_path / 'table.md'
     proc = subprocess.run([
         sys.executable, 'tools/analysis_tools/context_complexity.py',
-        '--size', '32', '--channels', '64', '--repeats', '1', '--out',
+        '--size', '32', '--channels', '64', '--repeats', '1', '--dtypes',
+        'fp32', 'bf16', '--out',
         str(out)
     ], cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -18,7 +19,12 @@ def test_table_on_a_small_map(tmp_path):
                                'paper | attention GFLOPs | whole head')
     rows = {line.split(' | ')[0][2:]: line.split(' | ') for line in lines[2:6]}
     assert list(rows) == ['ASPP', 'PPM', 'DCA', 'ASPP+DCA']
-    assert rows['PPM'][7] == '1.00'  # latency is a ratio to PPM
+    # latency in ms in each precision, and as a ratio to PPM
+    assert lines[0].endswith('| ms (fp32) | / PPM | ms (bf16) | / PPM | '
+                             'paper ms (V100) | paper / PPM |')
+    assert rows['PPM'][8] == rows['PPM'][10] == '1.00'
+    assert all(float(row[i]) > 0 for row in rows.values() for i in (7, 9))
+    assert rows['DCA'][11] == '47.64' and rows['DCA'][12] == '1.61 |'
     # only the modules with memory attention have attention products
     assert float(rows['DCA'][5]) > 0 and float(rows['PPM'][5]) == 0
     # the classifier-less rows are smaller than the whole heads

@@ -16,22 +16,25 @@ def test_table_on_cpu(tmp_path):
     proc = subprocess.run([
         sys.executable, 'tools/analysis_tools/speed_benchmark.py', '--sizes',
         '64x128', '96x160', '--warmup', '1', '--iters', '1', '--models',
-        'Fast-SCNN (mmseg)', 'ContextNet cn14', '--out',
+        'Fast-SCNN (mmseg)', 'ContextNet cn14', '--dtypes', 'fp32', 'bf16',
+        '--out',
         str(out)
     ], cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = out.read_text().splitlines()
     # one fps column on a CPU (no host-device copy), with its ratio
-    assert lines[0] == ('| model | input | fps (kernels) | / Fast-SCNN | '
-                        'paper fps (Titan X: pipeline / kernels) |')
-    rows = [line.split(' | ') for line in lines[2:8]]
-    assert [(r[0][2:], r[1]) for r in rows] == [
-        ('Fast-SCNN (mmseg)', '64x128'), ('Fast-SCNN (mmseg)', '96x160'),
-        ('ContextNet cn14', '64x128'), ('ContextNet cn14', '96x160'),
-        ('ContextNet cn14, BN folded', '64x128'),
-        ('ContextNet cn14, BN folded', '96x160')]
-    assert all(float(r[2]) > 0 for r in rows)
-    assert rows[0][3] == rows[1][3] == '1.00'  # the reference
+    assert lines[0] == ('| model | precision | input | fps (kernels) | '
+                        '/ Fast-SCNN | paper fps (Titan X: pipeline / '
+                        'kernels) |')
+    rows = [line.split(' | ') for line in lines[2:14]]
+    names = ['Fast-SCNN (mmseg)', 'ContextNet cn14',
+             'ContextNet cn14, BN folded']
+    assert [(r[0][2:], r[1], r[2]) for r in rows] == [
+        (name, dtype, size) for name in names for dtype in ('fp32', 'bf16')
+        for size in ('64x128', '96x160')]
+    assert all(float(r[3]) > 0 for r in rows)
+    # the reference, at each size and precision
+    assert [r[4] for r in rows[:4]] == ['1.00'] * 4
     assert 'on cpu, ' in lines[-1] and 'threads' in lines[-1]
 
 
@@ -40,24 +43,28 @@ def test_two_columns_and_the_paper_on_cuda_results():
     columns; its Table 7 figures stand beside cn14 at its sizes."""
     tool = load_tool()
     results = {
-        ('Fast-SCNN (mmseg)', (1024, 2048)): dict(pipeline=20., kernels=40.),
-        ('ContextNet cn14', (1024, 2048)): dict(pipeline=10., kernels=60.),
+        ('Fast-SCNN (mmseg)', 'fp16', (1024, 2048)):
+        dict(pipeline=20., kernels=40.),
+        ('ContextNet cn14', 'fp16', (1024, 2048)):
+        dict(pipeline=10., kernels=60.),
     }
     args = argparse.Namespace(iters=20, warmup=5)
     lines = tool.markdown_table(results, 'cuda:0, GPU', args).splitlines()
-    assert lines[0].startswith('| model | input | fps (pipeline) | / '
-                               'Fast-SCNN | fps (kernels) | / Fast-SCNN |')
-    assert lines[3] == ('| ContextNet cn14 | 1024x2048 | 10.00 | 0.50 | '
-                        '60.00 | 1.50 | 18.3 / 41.9 |')
-    assert 'pipeline = image to the GPU' in lines[-1]
+    assert lines[0].startswith('| model | precision | input | fps (pipeline) '
+                               '| / Fast-SCNN | fps (kernels) | / Fast-SCNN |')
+    assert lines[3] == ('| ContextNet cn14 | fp16 | 1024x2048 | 10.00 | 0.50 '
+                        '| 60.00 | 1.50 | 18.3 / 41.9 |')
+    assert 'pipeline = host image to the GPU' in lines[-1]
+    assert 'between CUDA events' in lines[-1]
 
 
 def test_pipeline_column_copies_to_and_from_the_device():
     """The CUDA path's copies, run on the CPU: both columns come out."""
     tool = load_tool()
     args = argparse.Namespace(sizes=['32x64'], warmup=0, iters=1,
-                              models=['ContextNet cn18'], no_fold=True)
+                              models=['ContextNet cn18'], no_fold=True,
+                              dtypes=['fp32'])
     results = tool.measure(args, 'cpu', copies=[True, False])
-    assert set(results) == {('ContextNet cn18', (32, 64))}
-    fps = results['ContextNet cn18', (32, 64)]
+    assert set(results) == {('ContextNet cn18', 'fp32', (32, 64))}
+    fps = results['ContextNet cn18', 'fp32', (32, 64)]
     assert set(fps) == {'pipeline', 'kernels'} and min(fps.values()) > 0

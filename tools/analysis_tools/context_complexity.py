@@ -11,19 +11,22 @@ classifiers), ASPP+DCA the same with the ASPP on R. Parameters, and FLOPs
 from mmengine's counter (multiply-adds) with the attention products
 (``Q K^T`` and ``P V`` of ``scaled_dot_product_attention``, which the
 counter sees only through our handle) in a column of their own; the whole
-heads' figures beside; the latency on this machine as a ratio to PPM's,
-measured in the same run. The paper's numbers (V100) stand beside ours; a
-markdown table is printed and written to ``--out``.
+heads' figures beside; the latency of a forward pass in each ``--dtypes``
+(fp16, bf16: under autocast), the median of ``--repeats`` after
+``--warmup`` (CUDA events on a GPU, the wall clock elsewhere), in ms and as
+a ratio to PPM's in the same run and precision. The paper's numbers (V100)
+stand beside ours; a markdown table is printed and written to ``--out``.
 
 Example::
 
     python tools/analysis_tools/context_complexity.py            # 128 x 128
     python tools/analysis_tools/context_complexity.py --size 32  # quicker
+    python tools/analysis_tools/context_complexity.py --dtypes fp32 fp16 \
+        --repeats 20                                             # a GPU
 """
 import argparse
 import statistics
-import time
-from typing import Dict
+from typing import Dict, Sequence
 
 import torch
 from mmengine.analysis import parameter_count
@@ -34,6 +37,7 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers MCIBIHead
 from mmseg_ctx.analysis import flop_analyzer, write_markdown
+from mmseg_ctx.analysis.timing import DTYPES, autocast, kernel_seconds
 
 #: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
 #: 1 x 2048 x 128 x 128
@@ -55,6 +59,14 @@ def parse_args() -> argparse.Namespace:
         '--num-classes', type=int, default=150, help='classes (ADE20K)')
     parser.add_argument(
         '--repeats', type=int, default=3, help='timed forward passes')
+    parser.add_argument(
+        '--warmup', type=int, default=1, help='untimed forward passes')
+    parser.add_argument(
+        '--dtypes',
+        nargs='+',
+        choices=list(DTYPES),
+        default=['fp32'],
+        help='precisions of the timed passes (fp16, bf16: autocast)')
     parser.add_argument(
         '--out',
         default='work_dirs/complexity/context_complexity.md',
@@ -106,15 +118,13 @@ SDPA = 'scaled_dot_product_attention'
 
 
 def measure(module: nn.Module, parts, x: torch.Tensor,
-            repeats: int) -> Dict:
+            dtypes: Sequence[str], repeats: int, warmup: int) -> Dict:
     """Parameters and FLOPs of the whole head and of its ``parts`` (the
-    attention products apart), and the median latency."""
-    def synchronize() -> None:  # kernels, not launches, on a GPU
-        if x.is_cuda:
-            torch.cuda.synchronize(x.device)
-
+    attention products apart), and the median latency in each of
+    ``dtypes``."""
     names = [f'head.{part}' for part in parts]
     counts = parameter_count(module)
+    device = str(x.device)
     with torch.no_grad():
         analyzer = flop_analyzer(module, (x, )).unsupported_ops_warnings(
             False).uncalled_modules_warnings(False)
@@ -122,39 +132,46 @@ def measure(module: nn.Module, parts, x: torch.Tensor,
         attention = sum(
             count for name in names
             for op, count in by_operator.get(name, {}).items() if SDPA in op)
-        module(x)  # warm-up
-        times = []
-        for _ in range(repeats):
-            synchronize()
-            start = time.perf_counter()
-            module(x)
-            synchronize()
-            times.append(time.perf_counter() - start)
+        latency = {}
+        for dtype in dtypes:
+            with autocast(device, dtype):
+                for _ in range(warmup):
+                    module(x)
+                latency[dtype] = statistics.median(
+                    kernel_seconds(lambda: module(x), device)
+                    for _ in range(repeats))
     return dict(
         params=sum(counts[name] for name in names),
         flops=sum(analyzer.by_module()[name] for name in names) - attention,
         attention_flops=attention,
         head_params=counts[''],
         head_flops=analyzer.total(),
-        latency=statistics.median(times))
+        latency=latency)
 
 
 def markdown(rows: Dict[str, Dict], size: int, channels: int,
-             num_classes: int, device: str) -> str:
+             num_classes: int, device: str, repeats: int) -> str:
+    dtypes = list(rows['PPM']['latency'])
     lines = [
         '| module | params (M) | paper | GFLOPs | paper | attention GFLOPs '
-        '| whole head: params (M) / GFLOPs | latency / PPM | paper |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+        '| whole head: params (M) / GFLOPs |' +
+        ''.join(f' ms ({d}) | / PPM |' for d in dtypes) +
+        ' paper ms (V100) | paper / PPM |',
+        '|---|---:|---:|---:|---:|---:|---:|' + '---:|---:|' * len(dtypes) +
+        '---:|---:|'
     ]
     for name, row in rows.items():
         params, gflops, ms = PAPER[name]
-        ratio = row['latency'] / rows['PPM']['latency']
+        latency = ''.join(
+            f' {row["latency"][d] * 1e3:.2f} | '
+            f'{row["latency"][d] / rows["PPM"]["latency"][d]:.2f} |'
+            for d in dtypes)
         lines.append(
             f'| {name} | {row["params"] / 1e6:.2f} | {params:.2f} | '
             f'{row["flops"] / 1e9:.2f} | {gflops:.2f} | '
             f'{row["attention_flops"] / 1e9:.2f} | '
             f'{row["head_params"] / 1e6:.2f} / '
-            f'{row["head_flops"] / 1e9:.2f} | {ratio:.2f} | '
+            f'{row["head_flops"] / 1e9:.2f} |{latency} {ms:.2f} | '
             f'{ms / PAPER["PPM"][2]:.2f} |')
     lines.append('')
     lines.append(
@@ -165,9 +182,11 @@ def markdown(rows: Dict[str, Dict], size: int, channels: int,
         "are multiply-adds from mmengine's counter without the attention "
         'products, which stand apart (Q K^T and P V, counted by our '
         'handle); the whole heads (classifiers and attention included) '
-        f'beside. Latency: the median forward time on {device} as a ratio '
-        'to PPM in the same run. Paper: Table 3 of the MCIBI paper, '
-        '1 x 2048 x 128 x 128, V100.')
+        f'beside. Latency: the median of {repeats} forward passes of the '
+        f'whole head on {device} (fp16/bf16 under autocast; CUDA events on '
+        'a GPU, the wall clock elsewhere), and as a ratio to PPM in the '
+        'same run and precision. Paper: Table 3 of the MCIBI paper, '
+        '1 x 2048 x 128 x 128, V100 (precision not stated).')
     return '\n'.join(lines) + '\n'
 
 
@@ -179,10 +198,13 @@ def main() -> None:
     for name, module in build_modules(args.channels,
                                       args.num_classes).items():
         rows[name] = measure(module.to(device), PAPER_PARTS[name], x,
-                             args.repeats)
+                             args.dtypes, args.repeats, args.warmup)
         print(f'{name}: {rows[name]}', flush=True)
+    where = device
+    if device.startswith('cuda'):
+        where = f'{device} ({torch.cuda.get_device_name(device)})'
     table = markdown(rows, args.size, args.channels, args.num_classes,
-                     device)
+                     where, args.repeats)
     write_markdown(table, args.out)
 
 

@@ -27,7 +27,6 @@ import json
 import os.path as osp
 import statistics
 import tempfile
-import time
 import warnings
 from typing import Callable, Dict, List
 
@@ -38,6 +37,7 @@ from torch import Tensor
 from torch.profiler import ProfilerActivity, profile
 
 from mmseg_ctx.analysis import write_markdown
+from mmseg_ctx.analysis.timing import synchronize, wall_seconds
 from mmseg_ctx.models.utils import FeatureMemory, MemorySums
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -136,19 +136,6 @@ def build_memory(name: str, memory: Tensor) -> FeatureMemory:
     module.memory.copy_(memory)
     module.initialized.fill_(True)
     return module
-
-
-def synchronize(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize(device)
-
-
-def timed(step: Callable[[], None], device: str) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    step()
-    synchronize(device)
-    return time.perf_counter() - start
 
 
 def peak_bytes(update: Callable[[], None], device: str) -> int:
@@ -259,7 +246,7 @@ def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     times: Dict[str, List[float]] = {name: [] for name in steps}
     for _ in range(repeats):  # in turns
         for name, step in steps.items():
-            times[name].append(timed(step, device))
+            times[name].append(wall_seconds(step, device))
     first, second = (modules[n].memory for n in FORMULATIONS)
     result = dict(
         seconds={name: statistics.median(t) for name, t in times.items()},
@@ -289,7 +276,7 @@ def markdown_table(results: Dict[str, dict], shapes: Dict[str, dict],
                  if iteration else '-')
         lines.append(
             f'| {name}: {c}, {k}, {h}x{w}, {height}x{width}, {b} | '
-            f'{old:.3f} | {new:.4f} | {old / new:.0f}x | '
+            f'{old:.3g} | {new:.3g} | {old / new:.0f}x | '
             f'{peak_old:.0f} / {peak_new:.0f} | '
             f'{peak_new / max(peak_old, 1e-9):.1%} | {share} | {ratio} | '
             f'{r["max_abs_diff"]:.1e} (of {r["max_abs"]:.1f}) |')
@@ -308,7 +295,10 @@ def main() -> None:
     models = not (args.no_models or args.shape)
     results = {name: measure(spec, args.repeats, models, device)
                for name, spec in shapes.items()}
-    table = markdown_table(results, shapes, device)
+    where = device
+    if device.startswith('cuda'):
+        where = f'{device} ({torch.cuda.get_device_name(device)})'
+    table = markdown_table(results, shapes, where)
     write_markdown(table, args.out)
     with open(osp.splitext(args.out)[0] + '.json', 'w') as f:
         json.dump(results, f, indent=1)

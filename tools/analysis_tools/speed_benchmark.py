@@ -3,31 +3,34 @@
 the ContextNet paper.
 
 Every model runs in the same process at batch 1 on each ``--sizes`` (the
-paper: 1024x2048, 512x1024, 256x512), mmseg-style: ``--warmup`` untimed
-iterations, then ``--iters`` timed ones (median), taken in turns across the
-models so that a slow spell of the machine hits them alike. One iteration
-is the whole inference: logits at the input size (``encode_decode``) and
-their argmax. On CUDA it synchronises and reports two columns as the paper
-does: the sequential pipeline (image copied to the GPU, inference, labels
-copied back) and the kernels alone (image already there). On a CPU there is
-no copy and one column. fps are also given as a ratio to Fast-SCNN at the
-same size, measured in the same run. ContextNet is timed as trained and
-with its BN folded into the convolutions (``--no-fold`` skips that). A
-markdown table is printed and written to ``--out``; numbers only mean
-something next to the device they came from, which the table names.
+paper: 1024x2048, 512x1024, 256x512) and in each ``--dtypes`` (``fp16``:
+weights and image in half precision, as deployed), mmseg-style:
+``--warmup`` untimed iterations, then ``--iters`` timed ones (median),
+taken in turns across the models so that a slow spell of the machine hits
+them alike. One iteration is the whole inference: logits at the input size
+(``encode_decode``) and their argmax. On CUDA it reports two columns as
+the paper does: the sequential pipeline (host image copied to the GPU,
+inference, labels copied back; wall clock) and the kernels alone (image
+already there; CUDA events). On a CPU there is no copy and one column. fps
+are also given as a ratio to Fast-SCNN at the same size and precision,
+measured in the same run. ContextNet is timed as trained and with its BN
+folded into the convolutions (``--no-fold`` skips that). A markdown table
+is printed and written to ``--out``; numbers only mean something next to
+the device they came from, which the table names.
 
 Example::
 
     python tools/analysis_tools/speed_benchmark.py
     python tools/analysis_tools/speed_benchmark.py --sizes 256x512 --iters 20
+    python tools/analysis_tools/speed_benchmark.py --dtypes fp32 fp16 \
+        --models 'Fast-SCNN (mmseg)' 'ContextNet cn14'   # on a GPU
 """
 import argparse
 import copy
 import os.path as osp
 import platform
 import statistics
-import time
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -37,6 +40,7 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
+from mmseg_ctx.analysis.timing import DTYPES, kernel_seconds, wall_seconds
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
@@ -82,6 +86,12 @@ def parse_args() -> argparse.Namespace:
         default=list(MODELS),
         help='rows, in order; Fast-SCNN is the reference of the ratios')
     parser.add_argument(
+        '--dtypes',
+        nargs='+',
+        choices=list(DTYPES),
+        default=['fp32'],
+        help='precisions of weights and image')
+    parser.add_argument(
         '--no-fold', action='store_true', help='skip the BN-folded rows')
     parser.add_argument('--device', default=None, help='default: mmengine')
     parser.add_argument(
@@ -89,14 +99,6 @@ def parse_args() -> argparse.Namespace:
         default='work_dirs/speed_benchmark.md',
         help='markdown table to write')
     return parser.parse_args()
-
-
-def synchronize(device: str) -> None:
-    """Wait for the device's queued kernels (CUDA, NPU, ...); no-op on
-    CPU."""
-    backend = getattr(torch, device.split(':')[0], None)
-    if backend is not None and hasattr(backend, 'synchronize'):
-        backend.synchronize(device)
 
 
 def build(path: str, device: str) -> nn.Module:
@@ -112,58 +114,72 @@ def build(path: str, device: str) -> nn.Module:
 @torch.no_grad()
 def seconds(model: nn.Module, host: torch.Tensor, device: str,
             copy_data: bool) -> float:
-    """One inference: logits at the input size and their argmax; with
-    ``copy_data`` the image starts on the host and the labels end there."""
+    """One inference: logits at the input size and their argmax. With
+    ``copy_data`` the image starts on the host and the labels end there,
+    timed by the wall clock; without, the image is already on the device
+    and the kernels are timed (CUDA events on a GPU)."""
     size = tuple(host.shape[2:])
     meta = [dict(img_shape=size, ori_shape=size, pad_shape=size)]
-    image = host if copy_data else host.to(device)
-    synchronize(device)
-    start = time.perf_counter()
+    dtype = next(model.parameters()).dtype
+
+    def pipeline() -> torch.Tensor:
+        image = host.to(device).to(dtype)
+        return model.encode_decode(image, meta).argmax(1).cpu()
+
     if copy_data:
-        image = image.to(device)
-    labels = model.encode_decode(image, meta).argmax(1)
-    if copy_data:
-        labels = labels.cpu()
-    synchronize(device)
-    return time.perf_counter() - start
+        return wall_seconds(pipeline, device)
+    image = host.to(device).to(dtype)
+    return kernel_seconds(lambda: model.encode_decode(image, meta).argmax(1),
+                          device)
+
+
+def build_rows(args: argparse.Namespace,
+               device: str) -> List[Tuple[str, str, nn.Module]]:
+    """``(row, dtype, model)``: each of ``--models`` (ContextNet also BN
+    folded) in each of ``--dtypes``."""
+    rows = []
+    for name in args.models:
+        model = build(MODELS[name], device)
+        variants = [(name, model)]
+        if name.startswith('ContextNet') and not args.no_fold:
+            variants.append((f'{name}, BN folded',
+                             fold_batch_norm(copy.deepcopy(model))))
+        rows += [(row, dtype, copy.deepcopy(m).to(DTYPES[dtype]))
+                 for row, m in variants for dtype in args.dtypes]
+    return rows
 
 
 def measure(args: argparse.Namespace,
             device: str,
             copies: Optional[Sequence[bool]] = None) -> Dict:
-    """fps per row and size: ``{(row, size): {'pipeline': fps, 'kernels':
-    fps}}``, 'pipeline' with the host-device copies (by default on CUDA
-    only). After each model's warm-up, the timed iterations go round the
-    models in turn, so that a slow spell of the machine hits them all
-    alike."""
+    """fps per row, precision and size: ``{(row, dtype, size): {'pipeline':
+    fps, 'kernels': fps}}``, 'pipeline' with the host-device copies (by
+    default on CUDA only). After each model's warm-up, the timed iterations
+    go round the models in turn, so that a slow spell of the machine hits
+    them all alike."""
     sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]
     if copies is None:
         copies = [True, False] if device.startswith('cuda') else [False]
-    rows = []
-    for name in args.models:
-        model = build(MODELS[name], device)
-        rows.append((name, model))
-        if name.startswith('ContextNet') and not args.no_fold:
-            rows.append((f'{name}, BN folded',
-                         fold_batch_norm(copy.deepcopy(model))))
-    times = {(name, size, copy_data): []
-             for name, _ in rows for size in sizes for copy_data in copies}
+    rows = build_rows(args, device)
+    times = {(name, dtype, size, copy_data): []
+             for name, dtype, _ in rows for size in sizes
+             for copy_data in copies}
     for size in sizes:
         host = torch.randn(1, 3, *size)
         for copy_data in copies:
-            for _, model in rows:
+            for _, _, model in rows:
                 for _ in range(args.warmup):
                     seconds(model, host, device, copy_data)
             for _ in range(args.iters):
-                for name, model in rows:
-                    times[name, size, copy_data].append(
+                for name, dtype, model in rows:
+                    times[name, dtype, size, copy_data].append(
                         seconds(model, host, device, copy_data))
-    return {(name, size): {
+    return {(name, dtype, size): {
         'pipeline' if copy_data else 'kernels':
-        1 / statistics.median(times[name, size, copy_data])
+        1 / statistics.median(times[name, dtype, size, copy_data])
         for copy_data in copies
     }
-            for name, _ in rows for size in sizes}
+            for name, dtype, _ in rows for size in sizes}
 
 
 def device_name(device: str) -> str:
@@ -179,17 +195,18 @@ def markdown_table(results: Dict, where: str,
     columns = [c for c in ('pipeline', 'kernels')
                if c in next(iter(results.values()))]
     reference = 'Fast-SCNN (mmseg)'
-    head = '| model | input |'
+    head = '| model | precision | input |'
     for column in columns:
         head += f' fps ({column}) | / Fast-SCNN |'
     head += ' paper fps (Titan X: pipeline / kernels) |'
-    lines = [head, '|---|---|' + '---:|---:|' * len(columns) + '---:|']
-    for (name, size), fps in results.items():
-        line = f'| {name} | {size[0]}x{size[1]} |'
+    lines = [head, '|---|---|---|' + '---:|---:|' * len(columns) + '---:|']
+    for (name, dtype, size), fps in results.items():
+        line = f'| {name} | {dtype} | {size[0]}x{size[1]} |'
         for column in columns:
             ratio = '-'
-            if (reference, size) in results:
-                ratio = f'{fps[column] / results[reference, size][column]:.2f}'
+            if (reference, dtype, size) in results:
+                base = results[reference, dtype, size][column]
+                ratio = f'{fps[column] / base:.2f}'
             line += f' {fps[column]:.2f} | {ratio} |'
         paper = PAPER.get(name, {}).get(size)
         line += f' {paper[0]} / {paper[1]} |' if paper else ' - |'
@@ -198,9 +215,12 @@ def markdown_table(results: Dict, where: str,
     lines.append(
         f'Batch 1, median of {args.iters} iterations after {args.warmup} '
         f'warm-up ones, on {where}, torch {torch.__version__}; '
-        'an iteration is logits at the input size and their argmax'
-        + ('; pipeline = image to the GPU, inference, labels back, '
-           'sequentially; kernels = image already on the GPU.'
+        'an iteration is logits at the input size and their argmax; '
+        'fp16/bf16: weights and image in that precision; mmseg\'s '
+        'metafile gives Fast-SCNN 17.71 ms (56.5 fps) at 512x1024 on a V100'
+        + ('; pipeline = host image to the GPU, inference, labels back, '
+           'sequentially, by the wall clock; kernels = image already on the '
+           'GPU, between CUDA events.'
            if 'pipeline' in columns else
            '; no host-device copy on a CPU.'))
     return '\n'.join(lines) + '\n'

@@ -1,4 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import copy
 import math
 import os.path as osp
 
@@ -31,13 +32,13 @@ def size_after(size: int, strides: int) -> int:
 @pytest.mark.parametrize('height,width', [(64, 64), (100, 150), (97, 131),
                                           (256, 512)])
 @pytest.mark.parametrize('scale', [4, 2, 8])
-def test_output_shapes(height, width, scale):
+def test_output_shapes(height, width, scale, device):
     """Detail at 1/8 (three stride-2 layers); context: the input resized by
     1/scale, then three stride-2 layers (1/32 of the input for cn14);
     fused at the detail's size."""
-    net = ContextNet(context_scale=scale, widen_factor=0.25)
+    net = ContextNet(context_scale=scale, widen_factor=0.25).to(device)
     net.eval()
-    detail, context, fused = net(torch.randn(2, 3, height, width))
+    detail, context, fused = net(torch.randn(2, 3, height, width).to(device))
     small = (size_after(height // scale, 3), size_after(width // scale, 3))
     assert detail.shape == (2, 32, size_after(height, 3),
                             size_after(width, 3))
@@ -88,7 +89,7 @@ def test_layers_follow_the_paper():
 
 
 @pytest.mark.parametrize('name', list(PAPER_PARAMS))
-def test_parameter_counts_match_the_paper(name):
+def test_parameter_counts_match_the_paper(name, device):
     """Inference parameters (the train-only auxiliary head excluded), 19
     classes, within 1% of the paper's (the issue allows 3%)."""
     init_default_scope('mmseg')
@@ -109,24 +110,24 @@ def test_parameter_counts_match_the_paper(name):
     assert model.decode_head.in_index == 2  # fused
     assert model.auxiliary_head.in_index == 1  # context
     assert model.auxiliary_head.loss_decode.loss_weight == 0.4
-    model.eval()
+    model.to(device).eval()
     with torch.no_grad():  # channels agree between backbone and heads
-        feats = model.extract_feat(torch.randn(1, 3, 64, 96))
+        feats = model.extract_feat(torch.randn(1, 3, 64, 96).to(device))
         assert model.decode_head(feats).shape == (1, 19, 8, 12)
         assert model.auxiliary_head(feats).shape[:2] == (1, 19)
 
 
-def test_half_resolution_branch():
+def test_half_resolution_branch(device):
     """cn124: the half-resolution shallow branch is fused with the context,
     then the full-resolution one with that."""
-    net = ContextNet(half_branch=True, widen_factor=0.25)
+    net = ContextNet(half_branch=True, widen_factor=0.25).to(device)
     net.eval()
     seen = {}
     net.half_fusion.register_forward_hook(
         lambda m, args, out: seen.update(half=args[0], out=out))
     net.fusion.register_forward_hook(
         lambda m, args, out: seen.update(lower=args[1]))
-    detail, context, fused = net(torch.randn(1, 3, 128, 192))
+    detail, context, fused = net(torch.randn(1, 3, 128, 192).to(device))
     assert seen['half'].shape == (1, 32, 8, 12)  # 1/2 input, then 1/8
     # the full-resolution fusion takes the half-resolution one's output
     assert seen['lower'] is seen['out']
@@ -192,3 +193,31 @@ def test_folded_weights_are_refused_by_the_unfolded_network():
     with pytest.raises(ValueError, match='load_folded_model'):
         net.load_state_dict(folded.state_dict(), strict=False)
     net.load_state_dict(ContextNet(widen_factor=0.25).state_dict())
+
+
+@pytest.mark.parametrize('half_branch', [False, True])
+def test_folded_batch_norm_gives_the_same_outputs(half_branch, device,
+                                                  no_tf32):
+    """BN merged into the convs (Sec. 3.1, ``fold_batch_norm``) leaves the
+    three outputs as they were, with BN statistics and affine parameters
+    far from their initial values, for an input that is not a multiple of
+    32."""
+    from mmseg_ctx.analysis import count_batch_norms, fold_batch_norm
+    torch.manual_seed(0)
+    net = ContextNet(widen_factor=0.25, half_branch=half_branch)
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    net = net.to(device).eval()
+    folded = fold_batch_norm(copy.deepcopy(net))
+    assert count_batch_norms(net) > 30 and count_batch_norms(folded) == 0
+    images = torch.randn(2, 3, 100, 150).to(device)
+    with torch.no_grad():
+        outputs, expected = folded(images), net(images)
+    assert len(outputs) == len(expected) == 3
+    for output, reference in zip(outputs, expected):
+        torch.testing.assert_close(output, reference, atol=1e-4, rtol=0)

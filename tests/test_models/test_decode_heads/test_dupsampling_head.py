@@ -14,7 +14,7 @@ from mmseg_ctx.models.utils import DUpsampling
 K, CODE = 5, 6
 
 
-def backbone(stride: int):
+def backbone(stride: int, device: str = 'cpu'):
     """Stem + four stages of a tiny ResNetV1c at output stride ``stride``."""
     strides, dilations = {
         8: ((1, 2, 1, 1), (1, 1, 2, 4)),
@@ -23,10 +23,16 @@ def backbone(stride: int):
     }[stride]
     return MODELS.build(
         dict(type='ResNetV1cWithStem', depth=18, stem_channels=8,
-             base_channels=8, strides=strides, dilations=dilations))
+             base_channels=8, strides=strides,
+             dilations=dilations)).to(device)
 
 
-def head(ratio: int, basis_file=None, **kwargs):
+def images(height: int, width: int, device: str = 'cpu'):
+    """Two random images, drawn on the CPU, on ``device``."""
+    return torch.randn(2, 3, height, width).to(device)
+
+
+def head(ratio: int, basis_file=None, device: str = 'cpu', **kwargs):
     cfg = dict(type='DUpsamplingHead', in_channels=64, in_index=4,
                channels=16, dilations=(1, 2), c1_in_index=(0, 3),
                c1_in_channels=(8, 32), c1_channels=4, ratio=ratio,
@@ -40,16 +46,16 @@ def head(ratio: int, basis_file=None, **kwargs):
         with torch.no_grad():
             module.dupsample.basis.copy_(basis)
             module.dupsample.mean.fill_(1 / K)
-    return module
+    return module.to(device)
 
 
-def samples(height, width, num=2):
+def samples(height, width, num=2, device='cpu'):
     out = []
     for i in range(num):
         sample = SegDataSample()
         label = torch.randint(0, K, (1, height, width))
         label[:, :2] = 255
-        sample.gt_sem_seg = PixelData(data=label)
+        sample.gt_sem_seg = PixelData(data=label.to(device))
         sample.set_metainfo(
             dict(img_shape=(height, width), pad_shape=(height, width)))
         out.append(sample)
@@ -57,17 +63,17 @@ def samples(height, width, num=2):
 
 
 @pytest.mark.parametrize('stride', [8, 16, 32])
-def test_output_strides_and_non_square_inputs(stride):
+def test_output_strides_and_non_square_inputs(stride, device):
     """Logits cover r x the last features; loss and predict crop them to
     the input, for sizes that are not multiples of r."""
     height, width = 50, 77
-    feats = backbone(stride)(torch.randn(2, 3, height, width))
-    dup = head(stride)
+    feats = backbone(stride, device)(images(height, width, device))
+    dup = head(stride, device=device)
     logits = dup(feats)
     size = feats[4].shape[-2:]
     assert logits.shape == (2, K, stride * size[0], stride * size[1])
     assert logits.shape[2] == stride * math.ceil(height / stride)
-    batch = samples(height, width)
+    batch = samples(height, width, device=device)
     losses = dup.loss_by_feat(logits, batch)
     # the loss is on the cropped logits (mmseg's CE averages over every
     # pixel, ignored ones included)
@@ -79,9 +85,9 @@ def test_output_strides_and_non_square_inputs(stride):
     torch.testing.assert_close(pred, logits[:, :, :height, :width])
 
 
-def test_predict_crops_to_the_padded_input_or_the_slide_window():
-    dup = head(16)
-    logits = torch.randn(1, K, 64, 96)
+def test_predict_crops_to_the_padded_input_or_the_slide_window(device):
+    dup = head(16, device=device)
+    logits = torch.randn(1, K, 64, 96).to(device)
     # whole inference: the input was padded from img_shape to pad_shape;
     # mmseg's postprocessing removes the padding afterwards
     meta = dict(img_shape=(50, 77), pad_shape=(56, 81))
@@ -91,9 +97,9 @@ def test_predict_crops_to_the_padded_input_or_the_slide_window():
     assert dup.predict_by_feat(logits, [meta]).shape[-2:] == (60, 90)
 
 
-def test_low_level_features_are_downsampled_to_the_last_resolution():
-    feats = backbone(16)(torch.randn(2, 3, 64, 96))
-    dup = head(16)
+def test_low_level_features_are_downsampled_to_the_last_resolution(device):
+    feats = backbone(16, device)(images(64, 96, device))
+    dup = head(16, device=device)
     seen = {}
     dup.c1_bottleneck.register_forward_hook(
         lambda m, args, out: seen.update(shape=args[0].shape))
@@ -103,12 +109,13 @@ def test_low_level_features_are_downsampled_to_the_last_resolution():
     assert feats[0].shape[-2:] == (32, 48)
 
 
-def test_temperature_is_positive_learnt_and_sharpens():
-    dup = head(16)
+def test_temperature_is_positive_learnt_and_sharpens(device):
+    dup = head(16, device=device)
     assert dup.temperature.item() == 1.0  # initialised to 1 (Sec. 4)
-    feats = backbone(16)(torch.randn(2, 3, 32, 32))
+    feats = backbone(16, device)(images(32, 32, device))
     logits = dup(feats)
-    loss = dup.loss_by_feat(logits, samples(32, 32))['loss_ce']
+    batch = samples(32, 32, device=device)
+    loss = dup.loss_by_feat(logits, batch)['loss_ce']
     loss.backward()
     assert dup.log_temperature.grad is not None
     assert dup.log_temperature.grad.abs() > 0
@@ -136,16 +143,18 @@ def test_vanilla_softmax_and_fixed_basis():
         n for n, _ in learnt.named_parameters()}
 
 
-def test_basis_from_file_and_mismatches(tmp_path):
+def test_basis_from_file_and_mismatches(tmp_path, device):
     size = 16 * 16 * K
     record = dict(basis=torch.linalg.qr(torch.randn(size, CODE))[0],
                   mean=torch.rand(size), ratio=16, num_classes=K,
                   channels=CODE)
     path = str(tmp_path / 'basis.pth')
     torch.save(record, path)
-    dup = head(16, basis_file=path)
-    torch.testing.assert_close(dup.dupsample.basis, record['basis'])
-    torch.testing.assert_close(dup.dupsample.mean, record['mean'])
+    dup = head(16, basis_file=path, device=device)
+    # W and the mean are buffers: they move with the head
+    assert dup.dupsample.basis.device.type == torch.device(device).type
+    torch.testing.assert_close(dup.dupsample.basis.cpu(), record['basis'])
+    torch.testing.assert_close(dup.dupsample.mean.cpu(), record['mean'])
     with pytest.raises(ValueError, match='has ratio=16 but ratio=32 is '
                        'expected'):
         head(32, basis_file=path)
@@ -167,14 +176,14 @@ def test_missing_basis_file_waits_for_a_checkpoint(tmp_path):
         dup(backbone(16)(torch.randn(2, 3, 32, 32)))
 
 
-def test_zero_basis_needs_a_checkpoint():
-    trained = head(16)
+def test_zero_basis_needs_a_checkpoint(device):
+    trained = head(16, device=device)
     fresh = MODELS.build(dict(
         type='DUpsamplingHead', in_channels=64, in_index=4, channels=16,
         dilations=(1, 2), c1_in_index=(0, 3), c1_in_channels=(8, 32),
         c1_channels=4, ratio=16, basis_channels=CODE, num_classes=K,
-        norm_cfg=dict(type='BN')))
-    feats = backbone(16)(torch.randn(2, 3, 32, 32))
+        norm_cfg=dict(type='BN'))).to(device)
+    feats = backbone(16, device)(images(32, 32, device))
     with pytest.raises(RuntimeError, match='basis W is zero'):
         fresh(feats)
     fresh.load_state_dict(trained.state_dict())

@@ -19,11 +19,11 @@ AUX = dict(type='EncSEHead', in_channels=32, in_index=2, channels=16,
            num_classes=K, norm_cfg=dict(type='BN'))
 
 
-def samples(num=2, size=32, ignore=255):
+def samples(num=2, size=32, ignore=255, device='cpu'):
     out = []
     for i in range(num):
         sample = SegDataSample()
-        label = torch.full((1, size, size), ignore)
+        label = torch.full((1, size, size), ignore, device=device)
         label[:, :8] = i  # class i present, with ignored pixels
         sample.gt_sem_seg = PixelData(data=label)
         sample.set_metainfo(dict(img_shape=(size, size),
@@ -33,7 +33,7 @@ def samples(num=2, size=32, ignore=255):
     return out
 
 
-def model(with_aux=True):
+def model(with_aux=True, device='cpu'):
     cfg = dict(
         type='EncoderDecoder',
         backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
@@ -44,15 +44,20 @@ def model(with_aux=True):
                          norm_cfg=dict(type='BN')),
         auxiliary_head=AUX if with_aux else None,
         test_cfg=ConfigDict(mode='whole'))
-    return MODELS.build(cfg)
+    return MODELS.build(cfg).to(device)
 
 
-def test_a_loss_only_from_class_presence():
-    head = MODELS.build(AUX)
-    feats = [torch.randn(2, c, 4, 4) for c in (8, 16, 32)]
+def stages(device: str = 'cpu', channels=(8, 16, 32)):
+    """Backbone outputs, drawn on the CPU, on ``device``."""
+    return [torch.randn(2, c, 4, 4).to(device) for c in channels]
+
+
+def test_a_loss_only_from_class_presence(device):
+    head = MODELS.build(AUX).to(device)
+    feats = stages(device)
     logits = head(feats)
     assert logits.shape == (2, K)
-    losses = head.loss_by_feat(logits, samples())
+    losses = head.loss_by_feat(logits, samples(device=device))
     assert set(losses) == {'loss_se'}
     losses['loss_se'].backward()
     assert head.se_layer.weight.grad.abs().sum() > 0
@@ -67,16 +72,15 @@ def test_a_loss_only_from_class_presence():
             type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)))
     with pytest.raises(ValueError, match='in_channels=32 at in_index=2, '
                        'but the backbone gives 16 channels'):
-        head([torch.randn(2, c, 4, 4) for c in (8, 16, 16)])
+        head(stages(device, (8, 16, 16)))
 
 
-def test_loss_is_the_se_loss_on_the_label_maps():
+def test_loss_is_the_se_loss_on_the_label_maps(device):
     """0.2 x BCE against the classes present; the head's ignore_index (here
     not 255) is no class."""
-    head = MODELS.build(dict(AUX, ignore_index=250))
-    feats = [torch.randn(2, c, 4, 4) for c in (8, 16, 32)]
-    logits = head(feats)
-    batch = samples(ignore=250)
+    head = MODELS.build(dict(AUX, ignore_index=250)).to(device)
+    logits = head(stages(device))
+    batch = samples(ignore=250, device=device)
     losses = head.loss_by_feat(logits, batch)
     labels = torch.cat([s.gt_sem_seg.data for s in batch])
     targets = presence_targets(labels, K, ignore_index=250)
@@ -86,9 +90,9 @@ def test_loss_is_the_se_loss_on_the_label_maps():
         0.2 * F.binary_cross_entropy_with_logits(logits, targets))
 
 
-def test_dropout_before_the_fc():
-    head = MODELS.build(dict(AUX, dropout_ratio=0.5))
-    feats = [torch.randn(2, c, 4, 4) for c in (8, 16, 32)]
+def test_dropout_before_the_fc(device):
+    head = MODELS.build(dict(AUX, dropout_ratio=0.5)).to(device)
+    feats = stages(device)
     torch.manual_seed(0)
     assert not torch.equal(head(feats), head(feats))  # training: dropped
     head.eval()
@@ -96,10 +100,11 @@ def test_dropout_before_the_fc():
     assert MODELS.build(AUX).dropout is None  # none by default (paper)
 
 
-def test_as_auxiliary_head_it_trains_and_leaves_inference_alone():
-    with_se, without = model(), model(with_aux=False)
-    images = torch.randn(2, 3, 32, 32)
-    losses = with_se.loss(images, samples())
+def test_as_auxiliary_head_it_trains_and_leaves_inference_alone(device):
+    with_se = model(device=device)
+    without = model(with_aux=False, device=device)
+    images = torch.randn(2, 3, 32, 32).to(device)
+    losses = with_se.loss(images, samples(device=device))
     without.load_state_dict(
         {k: v for k, v in with_se.state_dict().items()
          if not k.startswith('auxiliary_head.')})
@@ -109,8 +114,8 @@ def test_as_auxiliary_head_it_trains_and_leaves_inference_alone():
     with_se.eval()
     without.eval()
     with torch.no_grad():
-        a = with_se.predict(images, copy.deepcopy(samples()))
-        b = without.predict(images, copy.deepcopy(samples()))
+        a = with_se.predict(images, copy.deepcopy(samples(device=device)))
+        b = without.predict(images, copy.deepcopy(samples(device=device)))
     for x, y in zip(a, b):
         torch.testing.assert_close(x.seg_logits.data, y.seg_logits.data)
 

@@ -18,9 +18,9 @@ HEAD = dict(type='PyramidPoolingHead', in_channels=32, channels=8,
 @pytest.mark.parametrize('bins', [(1, ), (1, 2, 3, 6)])
 @pytest.mark.parametrize('pool_type', ['avg', 'max'])
 @pytest.mark.parametrize('reduction', [True, False])
-def test_table1_variants(bins, pool_type, reduction):
+def test_table1_variants(bins, pool_type, reduction, device):
     head = MODELS.build(dict(HEAD, pool_scales=bins, pool_type=pool_type,
-                             reduction=reduction))
+                             reduction=reduction)).to(device)
     head.eval()
     pool = nn.AdaptiveAvgPool2d if pool_type == 'avg' else \
         ExportableAdaptiveMaxPool2d  # torch's, exportable
@@ -35,7 +35,7 @@ def test_table1_variants(bins, pool_type, reduction):
             assert isinstance(level[1], nn.Identity)
     assert head.bottleneck.conv.in_channels == 32 + len(bins) * \
         level_channels
-    x = torch.randn(2, 32, 9, 11)
+    x = torch.randn(2, 32, 9, 11).to(device)
     levels = head.psp_modules(x)
     assert [o.shape for o in levels] == [(2, level_channels, 9, 11)] * len(
         bins)
@@ -61,17 +61,18 @@ def test_bad_arguments():
         head([torch.randn(2, 64, 6, 6)])
 
 
-def test_best_row_is_mmseg_psphead():
+def test_best_row_is_mmseg_psphead(device):
     """B1236+AVE+DR with in_channels / 4 == channels (2048 / 4 = 512 in
     the R-50 configs) is mmseg's PSPHead: its checkpoints load strictly and
     give the same logits."""
     torch.manual_seed(0)
-    ours = MODELS.build(dict(HEAD, pool_scales=(1, 2, 3, 6)))
-    mmseg = MODELS.build(dict(HEAD, type='PSPHead', pool_scales=(1, 2, 3, 6)))
+    ours = MODELS.build(dict(HEAD, pool_scales=(1, 2, 3, 6))).to(device)
+    mmseg = MODELS.build(dict(HEAD, type='PSPHead',
+                              pool_scales=(1, 2, 3, 6))).to(device)
     ours.load_state_dict(mmseg.state_dict(), strict=True)
     ours.eval()
     mmseg.eval()
-    x = torch.randn(2, 32, 9, 11)
+    x = torch.randn(2, 32, 9, 11).to(device)
     torch.testing.assert_close(ours([x]), mmseg([x]))
 
 

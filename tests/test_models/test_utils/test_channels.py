@@ -18,12 +18,15 @@ def head(**kwargs):
     return Probe(channels=4, num_classes=3, **kwargs)
 
 
-def test_matching_inputs_pass():
-    check_in_channels(head(in_channels=32, in_index=2), FEATS)
-    check_in_channels(head(in_channels=[8, 32], in_index=[0, 2],
-                           input_transform='multiple_select'), FEATS)
-    check_in_channels(head(in_channels=[16, 32], in_index=[1, 2],
-                           input_transform='resize_concat'), FEATS)
+def test_matching_inputs_pass(device):
+    feats = [f.to(device) for f in FEATS]
+    check_in_channels(head(in_channels=32, in_index=2).to(device), feats)
+    check_in_channels(
+        head(in_channels=[8, 32], in_index=[0, 2],
+             input_transform='multiple_select').to(device), feats)
+    check_in_channels(
+        head(in_channels=[16, 32], in_index=[1, 2],
+             input_transform='resize_concat').to(device), feats)
 
 
 @pytest.mark.parametrize('kwargs, message', [

@@ -9,7 +9,7 @@ import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
-from helpers import free_port, load_script
+from helpers import autocast_dtypes, free_port, load_script
 from mmengine.logging import MMLogger
 
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
@@ -17,14 +17,15 @@ from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 K, C = 5, 4
 
 
-def batch(seed: int = 0, num: int = 4):
+def batch(seed: int = 0, num: int = 4, device: str = 'cpu'):
     """Features at 1/2 of the labels' resolution, non-square; labels use
-    classes 0..3 only (class 4 is absent) and have ignored pixels."""
+    classes 0..3 only (class 4 is absent) and have ignored pixels. Drawn on
+    the CPU (the same values on every device), then moved to ``device``."""
     gen = torch.Generator().manual_seed(seed)
     feats = torch.randn(num, C, 3, 5, generator=gen)
     labels = torch.randint(0, 4, (num, 6, 10), generator=gen)
     labels[torch.rand(num, 6, 10, generator=gen) < 0.2] = 255
-    return feats, labels
+    return feats.to(device), labels.to(device)
 
 
 def reference_update(memory, initialized, feats, labels, momentum):
@@ -54,109 +55,123 @@ def reference_update(memory, initialized, feats, labels, momentum):
     return new
 
 
-def initialised_memory(init_mode='random', **kwargs):
+def initialised_memory(init_mode='random', device='cpu', **kwargs):
     mem = FeatureMemory(K, C, init_mode=init_mode, **kwargs)
     gen = torch.Generator().manual_seed(1)
     mem.memory.copy_(torch.randn(K, C, generator=gen))
     mem.initialized.fill_(True)
-    return mem
+    return mem.to(device)
 
 
-def test_update_matches_equations_8_to_10():
-    mem = initialised_memory()
+def test_update_matches_equations_8_to_10(device):
+    mem = initialised_memory(device=device)
     mem.initialized[2] = False  # present in the batch, not yet initialised
-    before = mem.memory.clone()
-    feats, labels = batch()
-    mem.update(feats, labels, momentum=0.3)
+    before = mem.memory.clone().cpu()
+    feats, labels = batch()  # the reference computes on the CPU
+    mem.update(feats.to(device), labels.to(device), momentum=0.3)
+    memory = mem.memory.cpu()
 
-    expected = reference_update(before, mem.initialized.clone() &
+    expected = reference_update(before, mem.initialized.cpu() &
                                 torch.tensor([1, 1, 0, 1, 1]).bool(), feats,
                                 labels, 0.3)
     for c in (0, 1, 3):
-        torch.testing.assert_close(mem.memory[c], expected[c])
+        torch.testing.assert_close(memory[c], expected[c])
     # class 4 is absent from the batch: untouched, still initialised
-    torch.testing.assert_close(mem.memory[4], before[4])
+    torch.testing.assert_close(memory[4], before[4])
     # class 2 took one of its own pixels at its first appearance
     up = F.interpolate(feats, size=labels.shape[-2:], mode='bilinear')
     pixels = up.permute(0, 2, 3, 1)[labels == 2]
-    assert (pixels - mem.memory[2]).abs().amax(1).min() < 1e-6
+    assert (pixels - memory[2]).abs().amax(1).min() < 1e-6
     assert mem.initialized.all()
 
 
-def test_first_appearance_only_fills_present_classes():
-    mem = FeatureMemory(K, C, init_mode='mean')
+def test_first_appearance_only_fills_present_classes(device):
+    mem = FeatureMemory(K, C, init_mode='mean').to(device)
     feats, labels = batch()
-    mem.update(feats, labels, momentum=0.9)
+    mem.update(feats.to(device), labels.to(device), momentum=0.9)
     assert mem.initialized.tolist() == [True] * 4 + [False]
-    assert torch.equal(mem.memory[4], torch.zeros(C))
+    memory = mem.memory.cpu()
+    assert torch.equal(memory[4], torch.zeros(C))
     up = F.interpolate(feats, size=labels.shape[-2:], mode='bilinear')
     for c in range(4):
         torch.testing.assert_close(
-            mem.memory[c], up.permute(0, 2, 3, 1)[labels == c].mean(0))
+            memory[c], up.permute(0, 2, 3, 1)[labels == c].mean(0))
 
 
-def test_random_init_is_uniform_over_pixels():
+def test_random_init_is_uniform_over_pixels(device):
     """Every pixel of a class can be drawn, and in proportion."""
-    feats = torch.arange(6.).view(1, 1, 2, 3).expand(1, C, 2, 3).clone()
-    labels = torch.zeros(1, 2, 3, dtype=torch.long)
+    values = torch.arange(6.).view(1, 1, 2, 3)
+    feats = values.expand(1, C, 2, 3).clone().to(device)
+    labels = torch.zeros(1, 2, 3, dtype=torch.long, device=device)
     hits = torch.zeros(6)
-    torch.manual_seed(0)
+    torch.manual_seed(0)  # also seeds the CUDA generator the draw uses
     for _ in range(600):
-        mem = FeatureMemory(1, C)
+        mem = FeatureMemory(1, C).to(device)
         mem.update(feats, labels, momentum=0.5)
         hits[int(mem.memory[0, 0])] += 1
     assert (hits > 60).all(), hits
 
 
-def test_zero_denominator_is_guarded():
-    mem = FeatureMemory(1, C)
-    mem.memory[0] = torch.tensor([1., 2., 0., -1.])
+def test_zero_denominator_is_guarded(device):
+    direction = torch.tensor([1., 2., 0., -1.])
+    mem = FeatureMemory(1, C).to(device)
+    mem.memory[0] = direction.to(device)
     mem.initialized[0] = True
     # every pixel parallel to M[0]: all 1 - S_i are 0
     feats = mem.memory[0].view(1, C, 1, 1) * torch.tensor(
-        [1., 3.]).view(1, 1, 1, 2)
-    labels = torch.zeros(1, 1, 2, dtype=torch.long)
+        [1., 3.], device=device).view(1, 1, 1, 2)
+    labels = torch.zeros(1, 1, 2, dtype=torch.long, device=device)
     mem.update(feats, labels, momentum=0.5)
-    torch.testing.assert_close(mem.memory[0],
-                               0.5 * torch.tensor([1., 2., 0., -1.]) * 3)
+    torch.testing.assert_close(mem.memory[0].cpu(), 0.5 * direction * 3)
 
 
-def test_bad_input_is_refused():
-    mem = FeatureMemory(K, C)
-    feats, labels = batch()
+def test_bad_input_is_refused(device):
+    mem = FeatureMemory(K, C).to(device)
+    feats, labels = batch(device=device)
     labels[0, 0, 0] = 7
     with pytest.raises(ValueError, match='label 7 is outside'):
         mem.update(feats, labels, 0.5)
     with pytest.raises(ValueError, match=f'B x {C} x h x w'):
-        mem.update(torch.zeros(4, C + 1, 3, 5), batch()[1], 0.5)
+        mem.update(
+            torch.zeros(4, C + 1, 3, 5, device=device),
+            batch(device=device)[1], 0.5)
     with pytest.raises(ValueError, match='init_mode'):
         FeatureMemory(K, C, init_mode='cluster')
     assert not mem.initialized.any()
 
 
-def test_state_dict_round_trip():
-    mem = initialised_memory()
+def test_state_dict_round_trip(device):
+    mem = initialised_memory(device=device)
     mem.initialized[1] = False
     state = mem.state_dict()
     assert set(state) == {'memory', 'initialized'}
-    other = FeatureMemory(K, C)
+    other = FeatureMemory(K, C).to(device)
     other.load_state_dict(state)
     assert torch.equal(other.memory, mem.memory)
     assert torch.equal(other.initialized, mem.initialized)
+    # a checkpoint saved on the device loads into a model on the CPU
+    on_cpu = FeatureMemory(K, C)
+    on_cpu.load_state_dict(state)
+    assert torch.equal(on_cpu.memory, mem.memory.cpu())
+    assert torch.equal(on_cpu.initialized, mem.initialized.cpu())
 
 
-def test_bf16_autocast_keeps_memory_fp32():
-    mem = initialised_memory()
-    feats, labels = batch()
-    expected = initialised_memory()
+def test_autocast_keeps_memory_fp32(device):
+    """Under autocast (bf16 on the CPU, fp16 and bf16 on CUDA) the memory
+    stays fp32 and the update is the fp32 one of the rounded features."""
+    feats, labels = batch(device=device)
+    expected = initialised_memory(device=device)
     expected.update(feats, labels, 0.5)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        mem.update(feats.bfloat16(), labels, 0.5)
-    assert mem.memory.dtype == torch.float32
-    assert torch.isfinite(mem.memory).all()
-    # only the features' bf16 rounding differs, not the arithmetic
-    torch.testing.assert_close(mem.memory, expected.memory, atol=2e-2,
-                               rtol=2e-2)
+    for dtype in autocast_dtypes(device):
+        mem = initialised_memory(device=device)
+        with torch.autocast(torch.device(device).type, dtype=dtype):
+            mem.update(feats.to(dtype), labels, 0.5)
+        assert mem.memory.dtype == torch.float32, dtype
+        assert torch.isfinite(mem.memory).all(), dtype
+        # only the features' rounding to dtype differs, not the arithmetic
+        torch.testing.assert_close(
+            mem.memory, expected.memory, atol=2e-2, rtol=2e-2,
+            msg=lambda message, dtype=dtype: f'{dtype}: {message}')
 
 
 @pytest.mark.parametrize('t,expected', [
@@ -213,10 +228,10 @@ def test_two_processes_equal_one_process_on_whole_batch(tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_non_finite_batch_is_skipped():
-    mem = initialised_memory()
+def test_non_finite_batch_is_skipped(device):
+    mem = initialised_memory(device=device)
     before = mem.memory.clone()
-    feats, labels = batch()
+    feats, labels = batch(device=device)
     feats[0, :, 0, 0] = float('inf')  # e.g. an fp16 overflow upstream
     logger = MMLogger.get_current_instance()
     messages = []
@@ -291,7 +306,7 @@ CASES = {
 @pytest.mark.parametrize('init_mode', ['random', 'mean'])
 @pytest.mark.parametrize('case', list(CASES))
 def test_feature_resolution_equals_label_resolution(case, init_mode,
-                                                    align_corners):
+                                                    align_corners, device):
     """The update at the feature resolution writes the memory that the
     label-resolution update writes, to fp32 round-off (relative 1e-5):
     first appearances (a random pixel or the mean), then eq. 6-10, with
@@ -300,7 +315,8 @@ def test_feature_resolution_equals_label_resolution(case, init_mode,
     gen = torch.Generator().manual_seed(sum(map(ord, case)))
     kwargs = dict(num_classes=num_classes, channels=channels,
                   init_mode=init_mode, align_corners=align_corners)
-    ours, literal = FeatureMemory(**kwargs), label_resolution(**kwargs)
+    ours = FeatureMemory(**kwargs).to(device)
+    literal = label_resolution(**kwargs).to(device)
     seen = torch.zeros(num_classes, dtype=torch.bool)
     for step in range(3):
         feats = torch.randn(num, channels, h, w, generator=gen)
@@ -311,41 +327,46 @@ def test_feature_resolution_equals_label_resolution(case, init_mode,
             labels[labels == num_classes - 1] = 255
             labels[0, 0, 0] = num_classes - 1
         seen[labels[labels != 255].unique()] = True
+        feats, labels = feats.to(device), labels.to(device)
         for memory in (ours, literal):
             torch.manual_seed(step)  # the same random pixel for both
             memory.update(feats, labels, momentum=0.4)
         assert torch.equal(ours.initialized, literal.initialized)
-        scale = literal.memory.abs().max()
+        scale = literal.memory.abs().max().item()
         torch.testing.assert_close(ours.memory, literal.memory, rtol=1e-5,
                                    atol=1e-5 * scale)
-    assert torch.equal(ours.initialized, seen)  # absent: never filled
+    assert torch.equal(ours.initialized.cpu(), seen)  # absent: never filled
 
 
-def test_feature_resolution_equals_label_resolution_under_bf16_autocast():
-    """bf16 features under autocast: both compute in fp32 from the same
-    bf16 values, so they agree as in fp32."""
+def test_feature_resolution_equals_label_resolution_under_autocast(device):
+    """Half-precision features under autocast (bf16 on the CPU, fp16 and
+    bf16 on CUDA): both compute in fp32 from the same rounded values, so
+    they agree as in fp32."""
     gen = torch.Generator().manual_seed(3)
-    feats = torch.randn(2, C, 3, 5, generator=gen).bfloat16()
-    labels = torch.randint(0, K, (2, 7, 11), generator=gen)
-    ours, literal = FeatureMemory(K, C, 'mean'), label_resolution(
-        num_classes=K, channels=C, init_mode='mean')
-    for memory in (ours, literal):
-        with torch.autocast('cpu', dtype=torch.bfloat16):
-            memory.update(feats, labels, 0.5)
-            memory.update(feats.flip(-1), labels, 0.5)
-        assert memory.memory.dtype == torch.float32
-    torch.testing.assert_close(ours.memory, literal.memory, rtol=1e-5,
-                               atol=1e-6)
+    feats = torch.randn(2, C, 3, 5, generator=gen).to(device)
+    labels = torch.randint(0, K, (2, 7, 11), generator=gen).to(device)
+    for dtype in autocast_dtypes(device):
+        ours = FeatureMemory(K, C, 'mean').to(device)
+        literal = label_resolution(
+            num_classes=K, channels=C, init_mode='mean').to(device)
+        for memory in (ours, literal):
+            with torch.autocast(torch.device(device).type, dtype=dtype):
+                memory.update(feats.to(dtype), labels, 0.5)
+                memory.update(feats.to(dtype).flip(-1), labels, 0.5)
+            assert memory.memory.dtype == torch.float32, dtype
+        torch.testing.assert_close(
+            ours.memory, literal.memory, rtol=1e-5, atol=1e-6,
+            msg=lambda message, dtype=dtype: f'{dtype}: {message}')
 
 
-def test_bilinear_taps_are_torch_resize():
+def test_bilinear_taps_are_torch_resize(device):
     """Four taps and weights per output pixel reproduce F.interpolate, for
     both align_corners, up and down."""
     from mmseg_ctx.models.utils.feature_memory import bilinear_taps
     gen = torch.Generator().manual_seed(0)
     for (h, w), size in (((3, 5), (7, 12)), ((6, 4), (6, 4)),
                          ((9, 7), (4, 5)), ((1, 1), (3, 2))):
-        feat = torch.randn(2, h, w, generator=gen)
+        feat = torch.randn(2, h, w, generator=gen).to(device)
         padded = F.pad(feat, (0, 1, 0, 1)).flatten(1)
         for align_corners in (False, True):
             index, weight = bilinear_taps((h, w), size, align_corners,

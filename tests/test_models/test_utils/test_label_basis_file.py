@@ -11,22 +11,29 @@ from mmseg_ctx.models.utils import (DUpsampling, load_label_basis,
 R, K, C = 2, 3, 4
 
 
-def record(**changes) -> dict:
+def record(device: str = 'cpu', **changes) -> dict:
     size = R * R * K
-    out = dict(basis=torch.linalg.qr(torch.randn(size, C))[0],
-               mean=torch.rand(size), ratio=R, num_classes=K, channels=C,
-               classes=['a', 'b', 'c'])
+    out = dict(basis=torch.linalg.qr(torch.randn(size, C))[0].to(device),
+               mean=torch.rand(size).to(device), ratio=R, num_classes=K,
+               channels=C, classes=['a', 'b', 'c'])
     out.update(changes)
     return out
 
 
-def test_round_trip_and_expectations(tmp_path):
+def test_round_trip_and_expectations(tmp_path, device):
+    """A basis estimated on the device is written as is and read back on
+    the CPU, where the head's checks and the tools expect it."""
     path = str(tmp_path / 'sub' / 'basis.pth')
-    saved = record()
+    saved = record(device)
     save_label_basis(saved, path)  # creates the folder
     loaded = load_label_basis(path, ratio=R, num_classes=K, channels=C)
-    assert torch.equal(loaded['basis'], saved['basis'])
+    assert loaded['basis'].device.type == loaded['mean'].device.type == 'cpu'
+    assert torch.equal(loaded['basis'], saved['basis'].cpu())
+    assert torch.equal(loaded['mean'], saved['mean'].cpu())
     assert loaded['classes'] == saved['classes']
+    # and moves with a DUpsampling to the device
+    up = DUpsampling.from_file(path, R, K, C).to(device)
+    assert torch.equal(up.basis, saved['basis'])
     with pytest.raises(ValueError, match=r'basis\.pth has ratio=2 but '
                        'ratio=4 is expected'):
         load_label_basis(path, ratio=4)

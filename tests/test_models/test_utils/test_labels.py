@@ -15,19 +15,23 @@ from mmseg_ctx.models.utils import (CheckedInputsMixin, check_label_range,
                                     check_num_classes)
 
 
-def sample(labels, path='data/ann/b.png'):
+def sample(labels, path='data/ann/b.png', device='cpu'):
     data = SegDataSample(metainfo=dict(seg_map_path=path))
-    data.gt_sem_seg = PixelData(data=torch.tensor(labels)[None])
+    data.gt_sem_seg = PixelData(data=torch.tensor(labels, device=device)[None])
     return data
 
 
-def test_labels_in_range_or_ignored_pass():
-    check_label_range(torch.tensor([[0, 2, 255]]), 3)
-    check_label_range(torch.tensor([[0, -1]]), 3, ignore_index=-1)
+def test_labels_in_range_or_ignored_pass(device):
+    check_label_range(torch.tensor([[0, 2, 255]], device=device), 3)
+    check_label_range(
+        torch.tensor([[0, -1]], device=device), 3, ignore_index=-1)
 
 
-def test_bad_label_names_value_file_and_head():
-    samples = [sample([[0, 1]], 'data/ann/a.png'), sample([[2, 9]])]
+def test_bad_label_names_value_file_and_head(device):
+    samples = [
+        sample([[0, 1]], 'data/ann/a.png', device),
+        sample([[2, 9]], device=device)
+    ]
     labels = torch.stack([s.gt_sem_seg.data for s in samples])
     with pytest.raises(
             ValueError,
@@ -38,7 +42,7 @@ def test_bad_label_names_value_file_and_head():
     with pytest.raises(ValueError, match='label 9 in sample 1 of the batch'):
         check_label_range(labels, 3, 255, samples)
     with pytest.raises(ValueError, match=r'label -3 is outside \[0, 3\)'):
-        check_label_range(torch.tensor([1, -3]), 3)
+        check_label_range(torch.tensor([1, -3], device=device), 3)
 
 
 @pytest.mark.parametrize('head', [

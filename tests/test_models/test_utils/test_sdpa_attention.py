@@ -3,10 +3,11 @@ import torch
 from helpers import sdpa_blocks
 
 
-def test_sdpa_block_equals_mmseg_block():
+def test_sdpa_block_equals_mmseg_block(device, no_tf32):
     """The same outputs as mmseg's SelfAttentionBlock from the same weights
     (its state dict loads as is)."""
-    ours, theirs = sdpa_blocks()
-    query, key = torch.randn(2, 32, 6, 7), torch.randn(2, 32, 5, 3)
+    ours, theirs = (block.to(device) for block in sdpa_blocks())
+    query = torch.randn(2, 32, 6, 7).to(device)
+    key = torch.randn(2, 32, 5, 3).to(device)
     with torch.no_grad():
         torch.testing.assert_close(ours(query, key), theirs(query, key))

@@ -1,0 +1,65 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""Timing of the speed tools on any device, in any of the precisions they
+compare: CUDA events for the kernels on a GPU, the wall clock elsewhere."""
+import contextlib
+import time
+from typing import Callable, ContextManager
+
+import torch
+
+#: the precisions the tools take on their command lines
+DTYPES = {
+    'fp32': torch.float32,
+    'fp16': torch.float16,
+    'bf16': torch.bfloat16,
+}
+
+
+def device_type(device: str) -> str:
+    """``cuda:1`` -> ``cuda``."""
+    return torch.device(device).type
+
+
+def synchronize(device: str) -> None:
+    """Wait for the device's queued kernels (CUDA, NPU, ...); no-op on
+    CPU."""
+    backend = getattr(torch, device_type(device), None)
+    if backend is not None and hasattr(backend, 'synchronize'):
+        backend.synchronize(device)
+
+
+def autocast(device: str, dtype: str) -> ContextManager:
+    """``fp32``: nothing; ``fp16``/``bf16``: torch's autocast on the
+    device, as mixed-precision training and inference run."""
+    if dtype == 'fp32':
+        return contextlib.nullcontext()
+    return torch.autocast(device_type(device), dtype=DTYPES[dtype])
+
+
+def kernel_seconds(fn: Callable[[], object], device: str) -> float:
+    """Seconds of one ``fn()``: between two CUDA events recorded around it
+    on a GPU (what its kernels take, launches overlapped), the wall clock
+    between two synchronisations elsewhere."""
+    if device_type(device) == 'cuda':
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3
+    synchronize(device)
+    begin = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - begin
+
+
+def wall_seconds(fn: Callable[[], object], device: str) -> float:
+    """Seconds of one ``fn()`` by the wall clock, the device synchronised
+    before and after (host-device copies and launches included)."""
+    synchronize(device)
+    begin = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - begin
