@@ -9,7 +9,8 @@ from mmengine.runner import Runner
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
-from mmseg_ctx.engine import release_distributed, setup_cpu_distributed
+from mmseg_ctx.engine import (EvalDeterminismHook, add_hook,
+                              release_distributed, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,6 +75,8 @@ def main() -> None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
+    # mmseg's IoUMetric under randomness.deterministic=True on CUDA
+    add_hook(cfg, EvalDeterminismHook.__name__)
     runner = Runner.from_cfg(cfg)
     runner.test()
     del runner

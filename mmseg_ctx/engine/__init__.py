@@ -3,13 +3,14 @@
 mmengine's checkpoint loader for torch >= 2.6 and what ``--resume`` means."""
 from .checkpoint import (TRUST_ENV, checkpoint_safe_globals, load_from_local,
                          register_checkpoint_loader, resolve_resume)
-from .hooks import MCIBIMemoryHook, RNGStateHook, add_rng_state_hook
+from .hooks import (EvalDeterminismHook, MCIBIMemoryHook, RNGStateHook,
+                    add_hook, add_rng_state_hook)
 from .launcher import release_distributed, setup_cpu_distributed
 from .wrappers import CPUDistributedDataParallel
 
 __all__ = [
-    'CPUDistributedDataParallel', 'MCIBIMemoryHook', 'RNGStateHook',
-    'TRUST_ENV', 'add_rng_state_hook', 'checkpoint_safe_globals',
-    'load_from_local', 'register_checkpoint_loader', 'release_distributed',
-    'resolve_resume', 'setup_cpu_distributed'
+    'CPUDistributedDataParallel', 'EvalDeterminismHook', 'MCIBIMemoryHook',
+    'RNGStateHook', 'TRUST_ENV', 'add_hook', 'add_rng_state_hook',
+    'checkpoint_safe_globals', 'load_from_local', 'register_checkpoint_loader',
+    'release_distributed', 'resolve_resume', 'setup_cpu_distributed'
 ]

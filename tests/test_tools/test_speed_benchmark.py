@@ -4,6 +4,8 @@ import argparse
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT, load_script, tool_env
 
 
@@ -64,7 +66,24 @@ def test_pipeline_column_copies_to_and_from_the_device():
     args = argparse.Namespace(sizes=['32x64'], warmup=0, iters=1,
                               models=['ContextNet cn18'], no_fold=True,
                               dtypes=['fp32'])
-    results = tool.measure(args, 'cpu', copies=[True, False])
+    results = tool.measure(args, 'cpu', modes=['pipeline', 'kernels'])
     assert set(results) == {('ContextNet cn18', 'fp32', (32, 64))}
     fps = results['ContextNet cn18', 'fp32', (32, 64)]
     assert set(fps) == {'pipeline', 'kernels'} and min(fps.values()) > 0
+
+
+def test_cuda_graph_replays_the_kernels(device):
+    """'graph' captures the inference into a CUDA graph and times its
+    replay; a device without CUDA graphs is refused, naming it."""
+    tool = load_tool()
+    args = argparse.Namespace(sizes=['64x128'], warmup=1, iters=2,
+                              models=['ContextNet cn14'], no_fold=False,
+                              dtypes=['fp32', 'fp16'])
+    if device == 'cpu':
+        with pytest.raises(ValueError, match="'graph' .* not on cpu"):
+            tool.measure(args, device, modes=['graph'])
+        return
+    results = tool.measure(args, device, modes=['kernels', 'graph'])
+    assert len(results) == 4  # as trained and BN folded, two precisions
+    for fps in results.values():
+        assert fps['kernels'] > 0 and fps['graph'] > 0

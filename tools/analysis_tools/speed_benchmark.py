@@ -8,10 +8,12 @@ weights and image in half precision, as deployed), mmseg-style:
 ``--warmup`` untimed iterations, then ``--iters`` timed ones (median),
 taken in turns across the models so that a slow spell of the machine hits
 them alike. One iteration is the whole inference: logits at the input size
-(``encode_decode``) and their argmax. On CUDA it reports two columns as
-the paper does: the sequential pipeline (host image copied to the GPU,
-inference, labels copied back; wall clock) and the kernels alone (image
-already there; CUDA events). On a CPU there is no copy and one column. fps
+(``encode_decode``) and their argmax. On CUDA it reports the paper's two
+columns, the sequential pipeline (host image copied to the GPU, inference,
+labels copied back; wall clock) and the kernels alone (image already there;
+CUDA events), and a third: the same kernels replayed from a CUDA graph, for
+networks so small that the host's launches, not the GPU, set the pace of
+eager PyTorch at batch 1. On a CPU there is no copy and one column. fps
 are also given as a ratio to Fast-SCNN at the same size and precision,
 measured in the same run. ContextNet is timed as trained and with its BN
 folded into the convolutions (``--no-fold`` skips that). A markdown table
@@ -27,10 +29,11 @@ Example::
 """
 import argparse
 import copy
+import math
 import os.path as osp
 import platform
 import statistics
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -40,7 +43,8 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
-from mmseg_ctx.analysis.timing import DTYPES, kernel_seconds, wall_seconds
+from mmseg_ctx.analysis.timing import (DTYPES, cuda_graph, device_type,
+                                       kernel_seconds, wall_seconds)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
@@ -111,26 +115,39 @@ def build(path: str, device: str) -> nn.Module:
     return model
 
 
-@torch.no_grad()
-def seconds(model: nn.Module, host: torch.Tensor, device: str,
-            copy_data: bool) -> float:
-    """One inference: logits at the input size and their argmax. With
-    ``copy_data`` the image starts on the host and the labels end there,
-    timed by the wall clock; without, the image is already on the device
-    and the kernels are timed (CUDA events on a GPU)."""
+#: what is timed: the host image in and the labels out by the wall clock,
+#: the kernels by CUDA events (launched by the host), the same kernels
+#: replayed from a CUDA graph
+MODES = ('pipeline', 'kernels', 'graph')
+
+
+def timer(model: nn.Module, host: torch.Tensor, device: str,
+          mode: str) -> Callable[[], float]:
+    """A function that times one inference (logits at the input size and
+    their argmax) in ``mode`` (one of :data:`MODES`) and returns its
+    seconds: 'pipeline' starts from the image on the host and ends with
+    the labels there; 'kernels' has the image on the device already;
+    'graph' replays the kernels of 'kernels' from a CUDA graph."""
     size = tuple(host.shape[2:])
     meta = [dict(img_shape=size, ori_shape=size, pad_shape=size)]
     dtype = next(model.parameters()).dtype
+    if mode == 'pipeline':
 
-    def pipeline() -> torch.Tensor:
-        image = host.to(device).to(dtype)
-        return model.encode_decode(image, meta).argmax(1).cpu()
+        def pipeline() -> torch.Tensor:
+            image = host.to(device).to(dtype)
+            return model.encode_decode(image, meta).argmax(1).cpu()
 
-    if copy_data:
-        return wall_seconds(pipeline, device)
+        return lambda: wall_seconds(pipeline, device)
     image = host.to(device).to(dtype)
-    return kernel_seconds(lambda: model.encode_decode(image, meta).argmax(1),
-                          device)
+
+    def infer() -> torch.Tensor:
+        return model.encode_decode(image, meta).argmax(1)
+
+    if mode == 'graph':
+        if device_type(device) != 'cuda':
+            raise ValueError(f"'graph' replays CUDA graphs; not on {device}")
+        infer = cuda_graph(infer)
+    return lambda: kernel_seconds(infer, device)
 
 
 def build_rows(args: argparse.Namespace,
@@ -149,37 +166,42 @@ def build_rows(args: argparse.Namespace,
     return rows
 
 
+@torch.no_grad()
 def measure(args: argparse.Namespace,
             device: str,
-            copies: Optional[Sequence[bool]] = None) -> Dict:
-    """fps per row, precision and size: ``{(row, dtype, size): {'pipeline':
-    fps, 'kernels': fps}}``, 'pipeline' with the host-device copies (by
-    default on CUDA only). After each model's warm-up, the timed iterations
-    go round the models in turn, so that a slow spell of the machine hits
-    them all alike."""
+            modes: Optional[Sequence[str]] = None) -> Dict:
+    """fps per row, precision and size in each of ``modes`` (by default all
+    of :data:`MODES` on CUDA, 'kernels' elsewhere): ``{(row, dtype, size):
+    {mode: fps}}``; NaN where a model cannot be captured into a CUDA graph.
+    After each model's warm-up, the timed iterations go round the models in
+    turn, so that a slow spell of the machine hits them all alike."""
     sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]
-    if copies is None:
-        copies = [True, False] if device.startswith('cuda') else [False]
+    if modes is None:
+        modes = MODES if device_type(device) == 'cuda' else ('kernels', )
     rows = build_rows(args, device)
-    times = {(name, dtype, size, copy_data): []
-             for name, dtype, _ in rows for size in sizes
-             for copy_data in copies}
+    results: Dict = {(name, dtype, size): {}
+                     for name, dtype, _ in rows for size in sizes}
     for size in sizes:
         host = torch.randn(1, 3, *size)
-        for copy_data in copies:
-            for _, _, model in rows:
+        for mode in modes:
+            timers = {}
+            for name, dtype, model in rows:
+                try:
+                    timers[name, dtype] = timer(model, host, device, mode)
+                except RuntimeError as error:  # not capturable
+                    print(f'{name}, {dtype}, {size}: no CUDA graph: {error}')
+                    results[name, dtype, size][mode] = math.nan
+            for time_one in timers.values():
                 for _ in range(args.warmup):
-                    seconds(model, host, device, copy_data)
+                    time_one()
+            times: Dict = {key: [] for key in timers}
             for _ in range(args.iters):
-                for name, dtype, model in rows:
-                    times[name, dtype, size, copy_data].append(
-                        seconds(model, host, device, copy_data))
-    return {(name, dtype, size): {
-        'pipeline' if copy_data else 'kernels':
-        1 / statistics.median(times[name, dtype, size, copy_data])
-        for copy_data in copies
-    }
-            for name, dtype, _ in rows for size in sizes}
+                for key, time_one in timers.items():
+                    times[key].append(time_one())
+            for (name, dtype), seconds in times.items():
+                results[name, dtype, size][mode] = 1 / statistics.median(
+                    seconds)
+    return results
 
 
 def device_name(device: str) -> str:
@@ -192,8 +214,7 @@ def device_name(device: str) -> str:
 
 def markdown_table(results: Dict, where: str,
                    args: argparse.Namespace) -> str:
-    columns = [c for c in ('pipeline', 'kernels')
-               if c in next(iter(results.values()))]
+    columns = [c for c in MODES if c in next(iter(results.values()))]
     reference = 'Fast-SCNN (mmseg)'
     head = '| model | precision | input |'
     for column in columns:
@@ -220,7 +241,9 @@ def markdown_table(results: Dict, where: str,
         'metafile gives Fast-SCNN 17.71 ms (56.5 fps) at 512x1024 on a V100'
         + ('; pipeline = host image to the GPU, inference, labels back, '
            'sequentially, by the wall clock; kernels = image already on the '
-           'GPU, between CUDA events.'
+           'GPU, between CUDA events, the kernels launched by the host as '
+           'in eager PyTorch; graph = the same kernels replayed from a CUDA '
+           'graph (no launches by the host), between CUDA events.'
            if 'pipeline' in columns else
            '; no host-device copy on a CPU.'))
     return '\n'.join(lines) + '\n'

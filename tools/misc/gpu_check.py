@@ -90,7 +90,8 @@ MODES = {
         log_interval=10,
         amp=True,
         resume_iters=40,
-        pytest=['tests/test_models', '-m', 'cuda'],
+        pytest=['tests/test_models', 'tests/test_engine',
+                'tests/test_tools/test_speed_benchmark.py', '-m', 'cuda'],
         table3=['--dtypes', 'fp32', 'fp16', '--repeats', '20', '--warmup',
                 '5'],
         speed=['--sizes', '1024x2048', '512x1024', '--dtypes', 'fp32', 'fp16',
@@ -104,7 +105,8 @@ MODES = {
         log_interval=1,
         amp=False,  # mmengine's AmpOptimWrapper refuses a CPU (#25)
         resume_iters=4,
-        pytest=['tests/test_models/test_utils/test_norm.py', '-m', 'not cuda'],
+        pytest=['tests/test_models/test_utils/test_sdpa_attention.py',
+                '-m', 'not cuda'],
         table3=['--size', '8', '--channels', '32', '--num-classes', '5',
                 '--dtypes', 'fp32', 'bf16', '--repeats', '2', '--warmup',
                 '1'],
@@ -593,7 +595,10 @@ def run(args: argparse.Namespace) -> Dict:
     work = osp.join(out, 'work')
     os.makedirs(osp.join(out, 'logs'), exist_ok=True)
     os.makedirs(work, exist_ok=True)
-    env = site_env(osp.abspath(args.site) if args.kit else None)
+    site = osp.abspath(args.site) if args.kit else None
+    env = site_env(site)
+    if site:  # checkpoints hold mmengine's objects
+        sys.path.insert(0, site)
     results = []
     if args.kit:
         results.append(

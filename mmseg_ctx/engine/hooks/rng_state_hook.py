@@ -11,6 +11,8 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmseg.registry import HOOKS
 
+from .eval_determinism_hook import EvalDeterminismHook
+
 #: the checkpoint key of the generators' states, one entry per rank
 CHECKPOINT_KEY = 'rng_states'
 
@@ -29,12 +31,14 @@ def get_rng_state() -> Dict[str, Any]:
 
 
 def set_rng_state(state: Dict[str, Any]) -> None:
-    """Restore what :func:`get_rng_state` returned."""
+    """Restore what :func:`get_rng_state` returned, also from a checkpoint
+    that mmengine's resume loaded onto the GPU (torch takes the states as
+    CPU byte tensors only)."""
     random.setstate(state['python'])
     np.random.set_state(state['numpy'])
-    torch.set_rng_state(state['torch'])
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
 
 
 class _RestoreBeforeFetch:
@@ -164,11 +168,18 @@ class RNGStateHook(Hook):
 
 
 def add_rng_state_hook(cfg) -> None:
-    """Append :class:`RNGStateHook` to ``cfg.custom_hooks`` unless it is
-    there: what ``tools/train.py`` and the benchmark do for every config,
-    ours or mmseg's. With mmseg's own tools, list it in the config."""
+    """Append :class:`RNGStateHook` and :class:`EvalDeterminismHook` to
+    ``cfg.custom_hooks`` unless they are there: what ``tools/train.py`` and
+    the benchmark do for every config, ours or mmseg's (``tools/test.py``
+    adds the second). With mmseg's own tools, list them in the config."""
+    add_hook(cfg, RNGStateHook.__name__)
+    add_hook(cfg, EvalDeterminismHook.__name__)
+
+
+def add_hook(cfg, name: str) -> None:
+    """Append the hook registered as ``name`` to ``cfg.custom_hooks``
+    unless one of its type is there."""
     hooks = list(cfg.get('custom_hooks') or [])
-    if not any(str(h.get('type')).split('.')[-1] == RNGStateHook.__name__
-               for h in hooks):
-        hooks.append(dict(type=RNGStateHook.__name__))
+    if not any(str(h.get('type')).split('.')[-1] == name for h in hooks):
+        hooks.append(dict(type=name))
     cfg.custom_hooks = hooks

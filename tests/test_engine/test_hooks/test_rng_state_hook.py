@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmseg_ctx.engine import add_rng_state_hook
+from mmseg_ctx.engine.hooks import get_rng_state, set_rng_state
 from mmseg_ctx.engine.hooks.rng_state_hook import CHECKPOINT_KEY
 
 
@@ -118,7 +119,7 @@ def test_add_rng_state_hook_once():
     add_rng_state_hook(cfg)
     add_rng_state_hook(cfg)
     assert [h['type'] for h in cfg.custom_hooks] == [
-        'MCIBIMemoryHook', 'RNGStateHook'
+        'MCIBIMemoryHook', 'RNGStateHook', 'EvalDeterminismHook'
     ]
 
 
@@ -158,3 +159,17 @@ def test_two_processes_resume_bit_exact(tmp_path, tiny_data):
             assert any_different(resumed, final)
         else:
             assert_same(resumed, final)
+
+
+def test_states_restore_from_the_device(device):
+    """mmengine's resume maps a checkpoint's tensors onto the GPU, the
+    generators' states too: they are restored all the same (torch takes
+    CPU byte tensors only)."""
+    state = get_rng_state()
+    drawn = torch.rand(3), torch.rand(3, device=device)
+    on_device = dict(state, torch=state['torch'].to(device))
+    if 'cuda' in state:
+        on_device['cuda'] = [s.to(device) for s in state['cuda']]
+    set_rng_state(on_device)
+    assert torch.equal(torch.rand(3), drawn[0])
+    assert torch.equal(torch.rand(3, device=device), drawn[1])
