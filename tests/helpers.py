@@ -216,7 +216,7 @@ def readme_commands(program: str) -> List[str]:
     for line in lines:
         words = [w for w in shlex.split(line, comments=True)
                  if not re.fullmatch(r'[A-Z_]+=.*', w)]
-        if words and words[0] == 'python':
+        if words and words[0] in ('python', 'python3'):
             words = words[1:]
         if words and words[0] == program:
             found.append(line)
@@ -233,7 +233,7 @@ def readme_workspace(path: str) -> str:
 
 
 def run_readme_command(line: str, cwd: str, words: Dict[str, str],
-                       **env: str) -> str:
+                       timeout: float = 600, **env: str) -> str:
     """Run a README command line in bash, each of its placeholder ``words``
     (``CONFIG``, ``CHECKPOINT``, ...) replaced, with this Python's
     ``python`` and ``mim`` first on PATH and ``env`` added; its output,
@@ -243,7 +243,7 @@ def run_readme_command(line: str, cwd: str, words: Dict[str, str],
     env = tool_env(**env)
     env['PATH'] = os.pathsep.join((osp.dirname(sys.executable), env['PATH']))
     proc = subprocess.run(['bash', '-c', line], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f'{line}\n{output[-4000:]}'
     return output

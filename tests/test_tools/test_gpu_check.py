@@ -11,7 +11,8 @@ import sys
 
 import pytest
 import torch
-from helpers import ROOT, load_script, tool_env
+from helpers import (ROOT, load_script, readme_commands, run_readme_command,
+                     tool_env)
 
 SCRIPT = osp.join(ROOT, 'tools', 'misc', 'gpu_check.py')
 
@@ -61,22 +62,24 @@ def test_kit_fits_and_installs_without_network(tool, tmp_path):
 
 
 def test_cpu_mode_runs_every_check(tmp_path):
-    """``run`` without CUDA: the same checks at tiny shapes, each one
-    passing, the report in three files."""
+    """The README's ``run`` line without CUDA (a slow machine's budget and
+    two checks at a time added): the same checks at tiny shapes, each one
+    passing, the report in three files. The stack imports, so the kit is
+    not installed."""
     out = tmp_path / 'report'
-    proc = subprocess.run(
-        [sys.executable, SCRIPT, 'run', '--out', str(out), '--jobs', '2',
-         '--mode', 'cpu'],
-        cwd=ROOT, env=tool_env(), capture_output=True, text=True,
-        timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    (line, ) = readme_commands(osp.join('tools', 'misc', 'gpu_check.py'))
+    run_readme_command(
+        line + ' --mode cpu --jobs 2 --budget 1500', ROOT,
+        dict(WORK_DIR=str(out)), timeout=1800, CUDA_VISIBLE_DEVICES='')
     assert sorted(os.listdir(out)) == ['logs.tar.gz', 'report.json',
                                        'report.md']
     report = json.loads((out / 'report.json').read_text())
     assert report['mode'] == 'cpu'
     checks = {c['name']: c for c in report['checks']}
+    assert checks['install']['details']['installed'].startswith(
+        'already importable')
     assert list(checks) == [
-        'data', 'pytest', 'train_MCIBI', 'train_EncNet', 'train_PSPNet',
+        'install', 'data', 'pytest', 'train_MCIBI', 'train_EncNet', 'train_PSPNet',
         'train_ContextNet', 'train_DUpsampling', 'resume', 'table3',
         'contextnet_speed', 'memory_update_cost'
     ]
@@ -110,7 +113,8 @@ def test_failures_are_reported_and_never_stop_the_others(
                         ['tests/no_such_test_file.py'])
     args = argparse.Namespace(
         kit=None, site=None, out=str(tmp_path / 'a'), budget=600, jobs=2,
-        checks=['pytest', 'table3'], keep_work=False, mode='cpu')
+        checks=['pytest', 'table3'], keep_work=False, mode='cpu',
+        timed_reserve=60)
     report = tool.run(args)
     checks = {c['name']: c for c in report['checks']}
     assert checks['pytest']['status'] == 'error'
@@ -141,3 +145,10 @@ def test_miou_is_read_from_the_test_loop(tool):
     assert tool.test_miou(output) == pytest.approx(41.23)
     with pytest.raises(RuntimeError, match='no mIoU'):
         tool.test_miou('nothing here')
+
+
+def test_timed_checks_keep_their_reserve(tool):
+    """A slow install or training cannot leave the tables no time: the
+    untimed checks end ``reserve`` seconds before the budget does."""
+    assert tool.deadlines(100, 480, 110, timed=True) == (470, 580)
+    assert tool.deadlines(100, 480, 110, timed=False) == (580, 580)
