@@ -16,8 +16,9 @@ does not fit the time of a lease), unless mmseg and mmcv's ops already
 import; then it runs the checks of :data:`CHECKS`, each in its own
 processes with its own time limit and all within ``--budget`` seconds, of
 which the timed checks, last, keep ``--timed-reserve``; a check that
-fails, errs or runs out of time is reported and never stops the others. It writes ``report.md``, ``report.json`` and ``logs.tar.gz`` (each
-check's output) into ``--out``.
+fails, errs or runs out of time is reported and never stops the others.
+It writes ``report.md``, ``report.json`` and ``logs.tar.gz`` (each check's
+output) into ``--out``.
 
 On a machine without CUDA, ``run`` is the CPU mode: the same checks at tiny
 shapes and a few iterations (``make test`` runs it), so that the kit cannot
