@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Timing of the speed tools on any device, in any of the precisions they
 compare: CUDA events for the kernels on a GPU, the wall clock elsewhere."""
+import argparse
 import contextlib
 import time
 from typing import Callable, ContextManager
@@ -13,6 +14,16 @@ DTYPES = {
     'fp16': torch.float16,
     'bf16': torch.bfloat16,
 }
+
+
+def add_dtypes_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--dtypes``: the precisions a speed tool takes (default fp32)."""
+    parser.add_argument(
+        '--dtypes',
+        nargs='+',
+        choices=list(DTYPES),
+        default=['fp32'],
+        help=help)
 
 
 def device_type(device: str) -> str:

@@ -37,7 +37,8 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers MCIBIHead
 from mmseg_ctx.analysis import flop_analyzer, write_markdown
-from mmseg_ctx.analysis.timing import DTYPES, autocast, kernel_seconds
+from mmseg_ctx.analysis.timing import (add_dtypes_argument, autocast,
+                                       kernel_seconds)
 
 #: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
 #: 1 x 2048 x 128 x 128
@@ -61,12 +62,8 @@ def parse_args() -> argparse.Namespace:
         '--repeats', type=int, default=3, help='timed forward passes')
     parser.add_argument(
         '--warmup', type=int, default=1, help='untimed forward passes')
-    parser.add_argument(
-        '--dtypes',
-        nargs='+',
-        choices=list(DTYPES),
-        default=['fp32'],
-        help='precisions of the timed passes (fp16, bf16: autocast)')
+    add_dtypes_argument(parser,
+                        'precisions of the timed passes (fp16, bf16: autocast)')
     parser.add_argument(
         '--out',
         default='work_dirs/complexity/context_complexity.md',

@@ -43,7 +43,8 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
-from mmseg_ctx.analysis.timing import (DTYPES, cuda_graph, device_type,
+from mmseg_ctx.analysis.timing import (DTYPES, add_dtypes_argument,
+                                       cuda_graph, device_type,
                                        kernel_seconds, wall_seconds)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -89,12 +90,7 @@ def parse_args() -> argparse.Namespace:
         choices=list(MODELS),
         default=list(MODELS),
         help='rows, in order; Fast-SCNN is the reference of the ratios')
-    parser.add_argument(
-        '--dtypes',
-        nargs='+',
-        choices=list(DTYPES),
-        default=['fp32'],
-        help='precisions of weights and image')
+    add_dtypes_argument(parser, 'precisions of weights and image')
     parser.add_argument(
         '--no-fold', action='store_true', help='skip the BN-folded rows')
     parser.add_argument('--device', default=None, help='default: mmengine')
