@@ -62,8 +62,7 @@ def parse_args() -> argparse.Namespace:
         '--repeats', type=int, default=3, help='timed forward passes')
     parser.add_argument(
         '--warmup', type=int, default=1, help='untimed forward passes')
-    add_dtypes_argument(parser,
-                        'precisions of the timed passes (fp16, bf16: autocast)')
+    add_dtypes_argument(parser, 'precisions of the timed passes (autocast)')
     parser.add_argument(
         '--out',
         default='work_dirs/complexity/context_complexity.md',
