@@ -13,8 +13,9 @@ from mmseg.registry import RUNNERS
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
-from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
-                              resolve_resume, setup_cpu_distributed)
+from mmseg_ctx.engine import (add_rng_state_hook, amp_optim_wrapper,
+                              release_distributed, resolve_resume,
+                              setup_cpu_distributed)
 from mmseg_ctx.models.utils import check_num_classes
 
 
@@ -47,18 +48,13 @@ def main() -> None:
     setup_cpu_distributed(cfg)  # several processes without an accelerator
 
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
+        if cfg.optim_wrapper.type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
             print_log(
                 'AMP training is already enabled in your config.',
                 logger='current',
                 level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        else:  # fp16 with loss scaling on GPUs, bf16 on a CPU
+            cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
     cfg.resume = args.resume
     resolve_resume(cfg)  # the work_dir's checkpoint before load_from
     add_rng_state_hook(cfg)  # a resumed run draws the same random numbers

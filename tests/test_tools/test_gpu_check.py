@@ -90,6 +90,9 @@ def test_cpu_mode_runs_every_check(tmp_path):
         assert all(
             math.isfinite(details[k]) for k in ('first_loss', 'last_loss'))
         assert 0 <= details['test_mIoU'] <= 100
+        # --amp without an accelerator: bf16, no loss scaling
+        assert details['optim_wrapper'] == 'CPUAmpOptimWrapper'
+        assert not details['loss_scaler']
     assert set(checks['train_MCIBI']['details']['memory_dtypes'].values()
                ) == {'torch.float32'}
     resume = checks['resume']['details']['deterministic']

@@ -43,9 +43,9 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
-from mmseg_ctx.analysis.timing import (DTYPES, add_dtypes_argument,
-                                       cuda_graph, device_type,
-                                       kernel_seconds, wall_seconds)
+from mmseg_ctx.analysis.timing import (DTYPES, add_dtypes_argument, cuda_graph,
+                                       device_type, kernel_seconds,
+                                       wall_seconds)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \

@@ -5,13 +5,12 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.decode_heads import EncHead
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import Encoding
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 from torch import Tensor, nn
 
 from ..losses import SemanticEncodingLoss
-from ..utils import CheckedInputsMixin, norm1d_cfg
+from ..utils import CheckedInputsMixin, MatmulEncoding, norm1d_cfg
 
 ATTENTIONS = ('paper', 'mmseg')
 
@@ -21,8 +20,10 @@ class ContextEncodingModule(nn.Module):
     ``EncModule`` parameter names so its checkpoints load.
 
     ``e`` is the mean over the K codewords of BN + ReLU of the Encoding
-    layer's output (eq. 1-2), or, with ``num_codes=0``, the global average
-    pooling of the projected features (the paper's Fig. 5 ablation).
+    layer's output (eq. 1-2; mmseg's layer as matrix products,
+    :class:`MatmulEncoding`: the same numbers and parameters), or, with
+    ``num_codes=0``, the global average pooling of the projected features
+    (the paper's Fig. 5 ablation).
     ``gamma = sigmoid(FC(e))`` scales the channels: ``Y = X * gamma`` as the
     paper writes it (``attention='paper'``), or ``relu(X + X * gamma)`` as
     mmseg's ``EncModule`` computes it (``'mmseg'``).
@@ -50,7 +51,7 @@ class ContextEncodingModule(nn.Module):
             channels, channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
             act_cfg=act_cfg)
         self.encoding = nn.Sequential(
-            Encoding(channels=channels, num_codes=num_codes),
+            MatmulEncoding(channels=channels, num_codes=num_codes),
             build_norm_layer(norm1d_cfg(norm_cfg), num_codes)[1],
             nn.ReLU(inplace=True)) if num_codes else None
         self.fc = nn.Sequential(nn.Linear(channels, channels), nn.Sigmoid())

@@ -155,7 +155,7 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         logits = self.dupsample(self.cls_seg(output))
         if self.log_temperature is None:  # T = 1
             return logits
-        return logits / self.temperature
+        return logits.float() / self.temperature  # fp32, under autocast too
 
     def _crop(self, seg_logits: Tensor, size: Tuple[int, int]) -> Tensor:
         """Crop the logits, which cover the input padded to a multiple of r,

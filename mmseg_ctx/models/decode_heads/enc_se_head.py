@@ -3,20 +3,20 @@ from typing import List, Tuple
 
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import Encoding
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor, nn
 
 from ..losses import SemanticEncodingLoss
-from ..utils import CheckedInputsMixin, norm1d_cfg
+from ..utils import CheckedInputsMixin, MatmulEncoding, norm1d_cfg
 
 
 @MODELS.register_module()
 class EncSEHead(CheckedInputsMixin, BaseDecodeHead):
     """EncNet's second Context Encoding Module, on stage 3 (Zhang et al.,
     CVPR 2018, Sec. 3.3), used in place of PSPNet's auxiliary FCN head: a
-    1x1 conv, mmseg's ``Encoding`` layer (K codewords, eq. 1-2), BN + ReLU
+    1x1 conv, the Encoding layer (K codewords, eq. 1-2; mmseg's, as
+    matrix products: :class:`MatmulEncoding`), BN + ReLU
     and the mean over the codewords (the aggregation e), then an FC to one
     presence logit per class, trained by the SE-loss alone. It has no
     per-pixel output and does nothing at inference.
@@ -59,7 +59,7 @@ class EncSEHead(CheckedInputsMixin, BaseDecodeHead):
             norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
         self.encoding = nn.Sequential(
-            Encoding(channels=self.channels, num_codes=num_codes),
+            MatmulEncoding(channels=self.channels, num_codes=num_codes),
             build_norm_layer(norm1d_cfg(self.norm_cfg), num_codes)[1],
             nn.ReLU(inplace=True))
         self.se_layer = nn.Linear(self.channels, self.num_classes)

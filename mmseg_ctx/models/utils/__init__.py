@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 from .channels import CheckedInputsMixin, check_in_channels
 from .dupsampling import DUpsampling, label_patches, patch_codes
+from .encoding import MatmulEncoding
 from .feature_memory import FeatureMemory, MemorySums, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
@@ -14,7 +15,8 @@ from .sdpa_attention import SDPASelfAttentionBlock
 __all__ = [
     'ASPPContext', 'CheckedInputsMixin', 'DUpsampling',
     'ExportableAdaptiveMaxPool2d', 'FeatureMemory', 'LABEL_BASIS_KEYS',
-    'MemorySums', 'OCRContext', 'PPMContext', 'SDPASelfAttentionBlock',
+    'MatmulEncoding', 'MemorySums', 'OCRContext', 'PPMContext',
+    'SDPASelfAttentionBlock',
     'adaptive_max_pool2d_by_slices', 'build_image_context',
     'check_in_channels', 'check_label_basis', 'check_label_range',
     'check_num_classes', 'label_patches', 'load_label_basis',

@@ -1,0 +1,67 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+from contextlib import contextmanager
+from typing import Callable
+
+import torch
+from mmengine.device import get_device
+from mmengine.optim import OptimWrapper
+from mmengine.registry import OPTIM_WRAPPERS
+from torch import nn
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (oneDNN's test: AVX512-BF16,
+    AMX or Arm's BF16 extension), rather than through a slow emulation."""
+    return torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+@OPTIM_WRAPPERS.register_module()
+class CPUAmpOptimWrapper(OptimWrapper):
+    """Mixed-precision training on a CPU: the forward and the loss under
+    torch's bf16 autocast, the weights, gradients and optimiser state in
+    fp32, no loss scaling.
+
+    mmengine's :class:`AmpOptimWrapper` refuses to run without an
+    accelerator. bf16 keeps fp32's exponent range, so gradients under- or
+    overflow no sooner than in fp32 and need no ``GradScaler`` (torch's
+    CPU autocast has none). Our maths that must not round (MCIBI's memory
+    update and cosine similarity, the Encoding layer's expansion, the
+    DUpsampling softmax with its temperature) leaves autocast by itself.
+    ``tools/train.py --amp`` picks this wrapper where there is no
+    accelerator, mmengine's ``AmpOptimWrapper`` (unchanged) where there is.
+
+    Args:
+        **kwargs: :class:`OptimWrapper`'s arguments.
+
+    Raises:
+        RuntimeError: on a CPU without native bf16, where autocast would
+            make training slower rather than faster.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        if not cpu_supports_bf16():
+            raise RuntimeError(
+                f'{type(self).__name__}: this CPU has no native bf16 '
+                '(AVX512-BF16, AMX or Arm BF16), so bf16 autocast would '
+                'be emulated and slower than fp32; train without --amp')
+        super().__init__(**kwargs)
+
+    @contextmanager
+    def optim_context(self, model: nn.Module) -> Callable:
+        """mmengine's context (gradient accumulation) and bf16 autocast."""
+        with super().optim_context(model), torch.autocast(
+                'cpu', dtype=torch.bfloat16):
+            yield
+
+
+def amp_optim_wrapper(optim_wrapper: dict) -> dict:
+    """``optim_wrapper`` (a config's ``OptimWrapper``) made mixed-precision,
+    as ``--amp`` asks: mmengine's ``AmpOptimWrapper`` with dynamic loss
+    scaling where there is an accelerator, :class:`CPUAmpOptimWrapper`
+    where there is none."""
+    if optim_wrapper.get('type') != 'OptimWrapper':
+        raise ValueError('--amp needs the optim wrapper type OptimWrapper, '
+                         f"got {optim_wrapper.get('type')!r}")
+    if get_device() == 'cpu':
+        return dict(optim_wrapper, type=CPUAmpOptimWrapper.__name__)
+    return dict(optim_wrapper, type='AmpOptimWrapper', loss_scale='dynamic')
