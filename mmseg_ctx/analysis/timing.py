@@ -4,7 +4,7 @@ compare: CUDA events for the kernels on a GPU, the wall clock elsewhere."""
 import argparse
 import contextlib
 import time
-from typing import Callable, ContextManager
+from typing import Callable, ContextManager, Tuple
 
 import torch
 
@@ -76,11 +76,12 @@ def wall_seconds(fn: Callable[[], object], device: str) -> float:
     return time.perf_counter() - begin
 
 
-def cuda_graph(fn: Callable[[], object],
-               warmup: int = 3) -> Callable[[], None]:
-    """``fn`` captured into a CUDA graph, whose replay runs the same kernels
-    on the same tensors without the host launching them one by one. The
-    warm-up runs on a side stream first, as torch's capture requires."""
+def cuda_graph(fn: Callable[[], torch.Tensor],
+               warmup: int = 3) -> Tuple[Callable[[], None], torch.Tensor]:
+    """``fn`` captured into a CUDA graph: its replay, which runs the same
+    kernels on the same tensors without the host launching them one by
+    one, and the tensor each replay writes ``fn``'s result to. The warm-up
+    runs on a side stream first, as torch's capture requires."""
     stream = torch.cuda.Stream()
     stream.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(stream):
@@ -89,5 +90,5 @@ def cuda_graph(fn: Callable[[], object],
     torch.cuda.current_stream().wait_stream(stream)
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
-        fn()
-    return graph.replay
+        output = fn()
+    return graph.replay, output

@@ -25,7 +25,7 @@ def test_custom_shape(tmp_path):
     assert row[0] == 'custom: 16, 5, 6x7, 23x29, 2'
     old, new = (result['seconds'][n]
                 for n in ('label resolution', 'feature resolution'))
-    assert row[1:4] == [f'{old:.3g}', f'{new:.3g}', f'{old / new:.0f}x']
+    assert row[1:4] == [f'{old:.3g}', f'{new:.3g}', f'{old / new:.1f}x']
     # the same update: both memories agree to fp32 round-off
     assert result['max_abs_diff'] <= 1e-5 * result['max_abs']
     assert all(v > 0 for v in result['peak_bytes'].values())

@@ -276,7 +276,7 @@ def markdown_table(results: Dict[str, dict], shapes: Dict[str, dict],
                  if iteration else '-')
         lines.append(
             f'| {name}: {c}, {k}, {h}x{w}, {height}x{width}, {b} | '
-            f'{old:.3g} | {new:.3g} | {old / new:.0f}x | '
+            f'{old:.3g} | {new:.3g} | {old / new:.1f}x | '
             f'{peak_old:.0f} / {peak_new:.0f} | '
             f'{peak_new / max(peak_old, 1e-9):.1%} | {share} | {ratio} | '
             f'{r["max_abs_diff"]:.1e} (of {r["max_abs"]:.1f}) |')

@@ -142,7 +142,14 @@ def timer(model: nn.Module, host: torch.Tensor, device: str,
     if mode == 'graph':
         if device_type(device) != 'cuda':
             raise ValueError(f"'graph' replays CUDA graphs; not on {device}")
-        infer = cuda_graph(infer)
+        eager = infer()
+        replay, labels = cuda_graph(infer)
+        replay()
+        agree = (labels == eager).float().mean().item()
+        if agree < 0.999:  # a capture that does not compute the model
+            raise RuntimeError(f'the CUDA graph gives other labels than '
+                               f'the model ({agree:.2%} agree)')
+        return lambda: kernel_seconds(replay, device)
     return lambda: kernel_seconds(infer, device)
 
 
@@ -168,7 +175,8 @@ def measure(args: argparse.Namespace,
             modes: Optional[Sequence[str]] = None) -> Dict:
     """fps per row, precision and size in each of ``modes`` (by default all
     of :data:`MODES` on CUDA, 'kernels' elsewhere): ``{(row, dtype, size):
-    {mode: fps}}``; NaN where a model cannot be captured into a CUDA graph.
+    {mode: fps}}``; NaN where a model cannot be captured into a CUDA graph
+    (or its graph gives other labels), with the reason printed.
     After each model's warm-up, the timed iterations go round the models in
     turn, so that a slow spell of the machine hits them all alike."""
     sizes = [tuple(int(v) for v in s.split('x')) for s in args.sizes]

@@ -21,8 +21,8 @@ It writes ``report.md``, ``report.json`` and ``logs.tar.gz`` (each check's
 output) into ``--out``.
 
 On a machine without CUDA, ``run`` is the CPU mode: the same checks at tiny
-shapes and a few iterations, AMP in bf16 (``make test`` runs it), so that the kit cannot
-rot between the rare times a GPU is at hand.
+shapes and a few iterations, AMP in bf16 (``make test`` runs it), so that
+the kit cannot rot between the rare times a GPU is at hand.
 
 This script is the one tool that does not import ``mmseg_ctx``: it must run
 before mmengine, mmcv and mmseg are installed; the checks it starts use our
@@ -43,9 +43,11 @@ import os.path as osp
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -97,7 +99,7 @@ MODES = {
         table3=['--dtypes', 'fp32', 'fp16', '--repeats', '20', '--warmup',
                 '5'],
         speed=['--sizes', '1024x2048', '512x1024', '--dtypes', 'fp32', 'fp16',
-               '--warmup', '10', '--iters', '30', '--models',
+               '--warmup', '5', '--iters', '20', '--models',
                'Fast-SCNN (mmseg)', 'ContextNet cn14'],
         memory=['--shapes', 'ade20k', 'cityscapes-k19', '--repeats', '5']),
     'cpu':
@@ -130,6 +132,9 @@ def prepare(kit: str, python_version: str, limit_mib: float) -> Dict:
     mmcv's metadata is built with this interpreter's torch (pip prepares it
     while downloading)."""
     os.makedirs(kit, exist_ok=True)
+    for name in os.listdir(kit):  # one version of each package
+        if name.endswith(('.whl', '.tar.gz')):
+            os.remove(osp.join(kit, name))
     platforms = [arg for p in PLATFORMS for arg in ('--platform', p)]
     pip(sys.executable, 'download', '--no-deps', '--only-binary=:all:',
         '--python-version', python_version, '--implementation', 'cp',
@@ -157,6 +162,7 @@ class Check:
         self.env = env
         self.deadline = deadline
         self.log_path = osp.join(out, 'logs', f'{name}.log')
+        self.lock = threading.Lock()  # calls of one check may run at once
         self.result = dict(name=name, status='pass', details={}, table='')
 
     def call(self, cmd: List[str], timeout: float,
@@ -164,33 +170,35 @@ class Check:
         """Run ``cmd`` in the repository with at most ``timeout`` seconds
         (less where the budget ends sooner); its output goes to the log and
         is returned. A non-zero exit raises."""
+        name = ' '.join(cmd[2:4])
         limit = min(timeout, self.deadline - time.time())
         if limit < 5:
-            raise TimeoutError(
-                f'no time left in the budget for {" ".join(cmd[2:4])}')
-        with open(self.log_path, 'a', encoding='utf-8') as log:
-            log.write(f'$ {" ".join(cmd)}\n')
-            log.flush()
-            try:
-                proc = subprocess.run(
-                    cmd, cwd=ROOT, env={**self.env, **(env or {})},
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    text=True, timeout=limit)
-            except subprocess.TimeoutExpired as error:
-                output = error.stdout or ''
-                if isinstance(output, bytes):
-                    output = output.decode(errors='replace')
-                log.write(output + f'\n[killed after {limit:.0f} s]\n')
-                raise TimeoutError(
-                    f'{" ".join(cmd[2:4])} ran past {limit:.0f} s')
-            log.write(proc.stdout + f'\n[exit {proc.returncode}]\n')
+            raise TimeoutError(f'no time left in the budget for {name}')
+        # a session of its own: a timeout stops its children too (data
+        # loader workers, ranks), which would skew the timed checks
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**self.env, **(env or {})},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=limit)
+            end = f'[exit {proc.returncode}]'
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            end = f'[killed after {limit:.0f} s]'
+        with self.lock, open(self.log_path, 'a', encoding='utf-8') as log:
+            log.write(f'$ {" ".join(cmd)}\n{output}\n{end}\n')
+        if end.startswith('[killed'):
+            raise TimeoutError(f'{name} ran past {limit:.0f} s')
         if proc.returncode:
-            tail = proc.stdout.strip().splitlines()[-3:]
-            raise RuntimeError(f'{" ".join(cmd[2:4])} exited with '
-                               f'{proc.returncode}: {" / ".join(tail)}')
-        return proc.stdout
+            tail = ' / '.join(output.strip().splitlines()[-3:])
+            raise RuntimeError(
+                f'{name} exited with {proc.returncode}: {tail}')
+        return output
 
     def fail(self, reason: str) -> None:
+        """Mark the check failed, with ``reason``; it goes on."""
         self.result['status'] = 'fail'
         self.result.setdefault('failures', []).append(reason)
 
@@ -217,6 +225,8 @@ def test_miou(output: str) -> float:
     found = re.findall(r'mIoU:\s*([-+.\d]+|nan)', output)
     if not found:
         raise RuntimeError('no mIoU in the test output')
+    if not math.isfinite(float(found[-1])):
+        raise RuntimeError(f'the test mIoU is {found[-1]}')
     return float(found[-1])
 
 
@@ -226,13 +236,19 @@ def load_checkpoint(path: str) -> Dict:
     return torch.load(path, map_location='cpu', weights_only=False)
 
 
-def method_config(work: str, method: str, iters: int = DEMO_ITERS) -> str:
+def method_config(work: str,
+                  method: str,
+                  tag: str,
+                  iters: int = DEMO_ITERS,
+                  val_interval: Optional[int] = None) -> str:
     """The method's demo config on the check's own data (and label basis),
-    ``iters`` long: a config in ``work`` that inherits it, so that nothing
-    is read from or written to the repository's ``data/`` and ``bases/``.
+    ``iters`` long, validated every ``val_interval`` (default: at the end):
+    a config in ``work``, a file for each ``tag``, that inherits it, so
+    that nothing is read from or written to the repository's ``data/`` and
+    ``bases/``.
     A shorter run gets the demo's schedule scaled to its length (warm-up
     for a twelfth, then poly decay)."""
-    path = osp.join(work, 'configs', f'{method}_{iters}.py')
+    path = osp.join(work, 'configs', f'{method}_{tag}.py')
     data = osp.join(work, 'context_shapes')
     lines = [f'_base_ = [{osp.join(ROOT, METHODS[method])!r}]']
     lines += [
@@ -250,7 +266,8 @@ def method_config(work: str, method: str, iters: int = DEMO_ITERS) -> str:
             f"begin=0, end={warmup}, by_epoch=False), dict(type='PolyLR', "
             f"eta_min=1e-4, power=0.9, begin={warmup}, end={iters}, "
             'by_epoch=False)]')
-    lines.append(f'train_cfg = dict(max_iters={iters}, val_interval={iters})')
+    lines.append(f'train_cfg = dict(max_iters={iters}, '
+                 f'val_interval={val_interval or iters})')
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines) + '\n')
@@ -293,8 +310,11 @@ def check_pytest(check: Check, mode: Dict, work: str) -> None:
                 {k: int(v) for k, v in counts.items()})
     summary = output.strip().splitlines()[-1]
     check.result['summary'] = summary
-    if not check.result['details'].get('tests'):
+    details = check.result['details']
+    if not details.get('tests'):
         check.fail('no test collected')
+    if details.get('skipped'):
+        check.fail(f'{details["skipped"]} tests skipped: not checked here')
 
 
 def check_train(check: Check, mode: Dict, work: str, method: str) -> None:
@@ -302,7 +322,7 @@ def check_train(check: Check, mode: Dict, work: str, method: str) -> None:
     bf16 on a CPU): finite losses that fall, the AMP wrapper of the
     device, the MCIBI memory in fp32, then tools/test.py on the
     checkpoint."""
-    cfg = method_config(work, method, mode['iters'])
+    cfg = method_config(work, method, 'train', mode['iters'])
     work_dir = osp.join(work, f'train_{method}')
     check.call(train_cmd(cfg, work_dir, mode, mode['iters']), 900)
     losses = loss_curve(work_dir)
@@ -340,35 +360,54 @@ def check_train(check: Check, mode: Dict, work: str, method: str) -> None:
         f'{details["optim_wrapper"]}, test mIoU {details["test_mIoU"]:.2f}')
 
 
-def max_difference(a: Dict, b: Dict, prefix: str = '') -> Dict[str, float]:
-    """Largest absolute difference of each tensor in two nested states
-    (``inf`` where shapes or keys differ)."""
+def leaf_difference(x, y) -> float:
+    """Largest absolute difference of two tensors (NaN equal to NaN, a NaN
+    against a number infinite), 0 or ``inf`` for other values."""
     import torch
+    if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
+        if isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):
+            return math.inf
+        return 0.0 if x == y else math.inf
+    if x.shape != y.shape or x.dtype != y.dtype:
+        return math.inf
+    if not x.numel():
+        return 0.0
+    x, y = x.double(), y.double()
+    same = (x == y) | (x.isnan() & y.isnan())
+    difference = (x - y).abs().nan_to_num(math.inf)
+    return difference.masked_fill(same, 0).max().item()
+
+
+def max_difference(a, b, prefix: str = '') -> Dict[str, float]:
+    """The largest difference of every leaf of two nested states (dicts,
+    lists, tensors, numbers), by its dotted name; ``inf`` where keys,
+    shapes, dtypes or values differ but cannot be subtracted."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b), key=str)
+        pairs = [(k, a.get(k), b.get(k)) for k in keys]
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return {prefix.rstrip('.'): math.inf}
+        pairs = list(zip(range(len(a)), a, b))
+    else:
+        return {prefix.rstrip('.'): leaf_difference(a, b)}
     diffs = {}
-    for key in sorted(set(a) | set(b), key=str):
-        name = f'{prefix}{key}'
-        x, y = a.get(key), b.get(key)
-        if isinstance(x, dict) and isinstance(y, dict):
-            diffs.update(max_difference(x, y, f'{name}.'))
-        elif isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):
-            if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
-                    and x.shape == y.shape):
-                diffs[name] = math.inf
-            elif x.numel():
-                diffs[name] = (x.double() - y.double()).abs().max().item()
+    for key, x, y in pairs:
+        diffs.update(max_difference(x, y, f'{prefix}{key}.'))
     return diffs
 
 
 def compare_runs(first: str, second: str) -> Dict:
     """The weights, buffers (the MCIBI memory, BN statistics) and optimizer
-    state of two checkpoints, tensor by tensor."""
+    state (momenta, learning rates, the AMP loss scaler) of two
+    checkpoints, value by value."""
     a, b = load_checkpoint(first), load_checkpoint(second)
     diffs = max_difference(
         dict(state_dict=a['state_dict'], optimizer=a['optimizer']),
         dict(state_dict=b['state_dict'], optimizer=b['optimizer']))
     worst = max(diffs, key=diffs.get)
     return dict(
-        tensors=len(diffs),
+        values=len(diffs),
         unequal=sum(v > 0 for v in diffs.values()),
         max_difference=diffs[worst],
         worst=worst)
@@ -384,7 +423,8 @@ def check_resume(check: Check, mode: Dict, work: str) -> None:
     CUDA kernel), that is reported and the three runs are repeated without
     it."""
     iters, half = mode['resume_iters'], mode['resume_iters'] // 2
-    cfg = method_config(work, 'MCIBI', iters)
+    # validations before and after the stop: they must not change training
+    cfg = method_config(work, 'MCIBI', 'resume', iters, max(1, half // 2))
     env = dict(CUBLAS_WORKSPACE_CONFIG=':4096:8')
     details = check.result['details']
     for deterministic in (True, False):
@@ -431,7 +471,7 @@ def check_resume(check: Check, mode: Dict, work: str) -> None:
         resumed, again = (details[tag][k] for k in ('resumed', 'run_to_run'))
         check.result['summary'] = (
             f'{tag}: resumed vs straight {resumed["unequal"]} of '
-            f'{resumed["tensors"]} tensors unequal (max '
+            f'{resumed["values"]} values unequal (max '
             f'{resumed["max_difference"]:.3g}); two straight runs '
             f'{again["unequal"]} unequal (max {again["max_difference"]:.3g})')
         if resumed['unequal']:
@@ -439,18 +479,16 @@ def check_resume(check: Check, mode: Dict, work: str) -> None:
         return
 
 
-def read_table(path: str) -> str:
-    with open(path, encoding='utf-8') as f:
-        return f.read()
-
-
 def check_tool(check: Check, work: str, script: str, args: List[str],
                timeout: float) -> None:
     """One of our table tools, its markdown table in the report."""
     out = osp.join(work, f'{check.name}.md')
     check.call(python() + [script, *args, '--out', out], timeout)
-    check.result['table'] = read_table(out)
+    with open(out, encoding='utf-8') as f:
+        check.result['table'] = f.read()
     check.result['summary'] = 'table written'
+    if re.search(r'\bnan\b', check.result['table']):
+        check.fail('the table has NaN entries (see the log)')
 
 
 def make_data(check: Check, mode: Dict, work: str) -> None:
@@ -463,7 +501,7 @@ def make_data(check: Check, mode: Dict, work: str) -> None:
     ], 300)
     check.call(python() + [
         'tools/analysis_tools/label_basis.py',
-        method_config(work, 'DUpsampling'), '--ratio', BASIS['ratio'],
+        method_config(work, 'DUpsampling', 'basis'), '--ratio', BASIS['ratio'],
         '--channels', BASIS['channels'], '--out',
         osp.join(work, 'basis.pth')
     ], 300)
@@ -497,7 +535,7 @@ def install(check: Check, kit: str, site: str) -> None:
         details['installed'] = 'already importable; nothing installed'
     else:
         wheels = sorted(glob.glob(osp.join(kit, '*.whl')))
-        sdists = glob.glob(osp.join(kit, 'mmcv-*.tar.gz'))
+        sdists = sorted(glob.glob(osp.join(kit, 'mmcv-*.tar.gz')))
         if not wheels or not sdists:
             raise RuntimeError(f'no kit at {kit}: run `prepare` first')
         pip_install = python() + [
@@ -692,7 +730,7 @@ def parse_args() -> argparse.Namespace:
     go.add_argument(
         '--budget', type=float, default=480, help='seconds for everything')
     go.add_argument(
-        '--timed-reserve', type=float, default=110,
+        '--timed-reserve', type=float, default=120,
         help='seconds of the budget kept for the timed checks')
     go.add_argument(
         '--jobs', type=int, default=8, help='checks of phase 1 at once')

@@ -29,7 +29,7 @@ class EvalDeterminismHook(Hook):
         self._mode: Optional[Tuple[bool, bool]] = None
 
     def _relax(self) -> None:
-        if torch.are_deterministic_algorithms_enabled():
+        if self._mode is None and torch.are_deterministic_algorithms_enabled():
             warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
             self._mode = (True, warn_only)
             torch.use_deterministic_algorithms(True, warn_only=True)

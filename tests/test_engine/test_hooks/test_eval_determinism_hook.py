@@ -31,6 +31,19 @@ def test_warn_only_while_evaluating(stage, deterministic_mode):
     assert mode() == (True, False)  # training is strict again
 
 
+def test_nested_evaluation_restores_the_strict_mode(deterministic_mode):
+    """A test inside a validation (or two before_val calls) still ends
+    with training's strict mode."""
+    hook = EvalDeterminismHook()
+    torch.use_deterministic_algorithms(True)
+    hook.before_val(None)
+    hook.before_test(None)
+    hook.after_test(None)
+    assert mode() == (True, False)
+    hook.after_val(None)
+    assert mode() == (True, False)
+
+
 def test_nothing_without_deterministic_algorithms(deterministic_mode):
     hook = EvalDeterminismHook()
     torch.use_deterministic_algorithms(False)
@@ -49,6 +62,9 @@ def test_iou_metric_counts_under_deterministic_training(device,
     expected = torch.bincount(labels.flatten().cpu(), minlength=5).float()
     hook = EvalDeterminismHook()
     torch.use_deterministic_algorithms(True)
+    if torch.device(device).type == 'cuda':
+        with pytest.raises(RuntimeError, match='deterministic'):
+            torch.histc(labels.float(), bins=5, min=0, max=4)
     hook.before_val(None)
     counts = torch.histc(labels.float(), bins=5, min=0, max=4)
     hook.after_val(None)
