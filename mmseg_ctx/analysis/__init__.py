@@ -1,7 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The library of the tools and tests: label basis estimation and mIoU*,
-memory initialisation by clustering, complexity counting, BN folding,
-report writing, ONNX export and the runner's command line.
+memory initialisation by clustering, complexity counting, training-step
+and memory cost, timing, BN folding, report writing, ONNX export and the
+runner's command line.
 
 The top layer: it may import everything below (``models``, ``engine``,
 ``datasets``, mmseg's APIs); nothing below imports it, and
@@ -9,6 +10,7 @@ The top layer: it may import everything below (``models``, ``engine``,
 """
 from .bn_folding import count_batch_norms, fold_batch_norm, load_folded_model
 from .complexity import flop_analyzer, sdpa_flop_jit
+from .cost import TrainStep, peak_bytes
 from .label_basis import (bilinear_restore, compute_label_basis,
                           ensure_label_basis, upper_bound)
 from .label_basis_estimator import LabelBasisEstimator
@@ -20,11 +22,12 @@ from .runner_args import (add_runner_args, load_runner_config,
                           parse_runner_args, unknown_options)
 
 __all__ = [
-    'LabelBasisEstimator', 'SegLogits', 'add_runner_args', 'bilinear_restore',
-    'check_trained_weights', 'compute_label_basis', 'cosine_cluster_center',
-    'count_batch_norms', 'ensure_label_basis', 'export_onnx',
-    'flop_analyzer', 'fold_batch_norm', 'load_folded_model',
+    'LabelBasisEstimator', 'SegLogits', 'TrainStep', 'add_runner_args',
+    'bilinear_restore', 'check_trained_weights', 'compute_label_basis',
+    'cosine_cluster_center', 'count_batch_norms', 'ensure_label_basis',
+    'export_onnx', 'flop_analyzer', 'fold_batch_norm', 'load_folded_model',
     'load_runner_config', 'mcibi_head', 'onnx_differences',
-    'parse_runner_args', 'pixel_representations', 'run_table_tool',
-    'sdpa_flop_jit', 'unknown_options', 'upper_bound', 'write_markdown'
+    'parse_runner_args', 'peak_bytes', 'pixel_representations',
+    'run_table_tool', 'sdpa_flop_jit', 'unknown_options', 'upper_bound',
+    'write_markdown'
 ]

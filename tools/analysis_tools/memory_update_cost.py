@@ -26,18 +26,15 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import tempfile
-import warnings
 from typing import Callable, Dict, List
 
 import torch
 from mmengine.device import get_device
 from mmseg.models.utils import resize
 from torch import Tensor
-from torch.profiler import ProfilerActivity, profile
 
-from mmseg_ctx.analysis import write_markdown
-from mmseg_ctx.analysis.timing import synchronize, wall_seconds
+from mmseg_ctx.analysis import TrainStep, peak_bytes, write_markdown
+from mmseg_ctx.analysis.timing import wall_seconds
 from mmseg_ctx.models.utils import FeatureMemory, MemorySums
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -138,95 +135,6 @@ def build_memory(name: str, memory: Tensor) -> FeatureMemory:
     return module
 
 
-def peak_bytes(update: Callable[[], None], device: str) -> int:
-    """Peak extra memory of one update: the most bytes of tensors it
-    allocated that were alive at once, its inputs not counted.
-
-    On CUDA the caching allocator's peak of allocated bytes; on CPU the
-    same count read off the profiler's memory timeline (every allocation
-    and free the c10 allocator reports), so that neither glibc's arenas
-    nor the resident set of the process, which depend on its history,
-    enter the figure.
-    """
-    if device.startswith('cuda'):
-        synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        base = torch.cuda.memory_allocated(device)
-        update()
-        synchronize(device)
-        return torch.cuda.max_memory_allocated(device) - base
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True,
-                 record_shapes=True, with_stack=True) as prof:
-        update()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = osp.join(tmp, 'timeline.json')
-        with warnings.catch_warnings():  # deprecated for CUDA's snapshots
-            warnings.simplefilter('ignore', FutureWarning)
-            prof.export_memory_timeline(path, device='cpu')
-        with open(path) as f:
-            times, sizes = json.load(f)
-    totals = [sum(size) for size in sizes]
-    # the tensors alive before the update come first, at time -1
-    base = totals[0] if times and times[0] == -1 else 0
-    return max(totals, default=0) - base
-
-
-class TrainStep:
-    """One training iteration of a config's model (with its custom hooks,
-    e.g. MCIBI's memory update) on random images of ``crop``."""
-
-    def __init__(self, config: str, crop, batch: int, device: str) -> None:
-        from mmengine.config import Config
-        from mmengine.hub import get_config
-        from mmengine.optim import build_optim_wrapper
-        from mmengine.registry import init_default_scope
-        from mmengine.structures import PixelData
-        from mmseg.registry import HOOKS, MODELS
-        from mmseg.structures import SegDataSample
-        cfg = get_config(config) if '::' in config else Config.fromfile(
-            osp.join(ROOT, config))
-        init_default_scope('mmseg')
-        cfg.model.pretrained = None
-        cfg.model.data_preprocessor.size = crop
-        self.model = MODELS.build(cfg.model).to(device).train()
-        self.optim_wrapper = build_optim_wrapper(self.model,
-                                                 cfg.optim_wrapper)
-        self.hooks = [HOOKS.build(h) for h in cfg.get('custom_hooks', [])]
-        classes = cfg.model.decode_head.num_classes
-        gen = torch.Generator().manual_seed(0)
-        samples = []
-        for _ in range(batch):
-            sample = SegDataSample(metainfo=dict(
-                img_shape=crop, ori_shape=crop, pad_shape=crop))
-            sample.gt_sem_seg = PixelData(data=torch.randint(
-                0, classes, (1, *crop), generator=gen))
-            samples.append(sample)
-        self.data = dict(
-            inputs=[torch.randint(0, 255, (3, *crop), generator=gen,
-                                  dtype=torch.uint8) for _ in range(batch)],
-            data_samples=samples)
-        runner = _HookRunner(self.model)
-        for hook in self.hooks:
-            hook.before_train(runner)
-        self.runner = runner
-
-    def __call__(self) -> None:
-        outputs = self.model.train_step(self.data, self.optim_wrapper)
-        for hook in self.hooks:
-            hook.after_train_iter(self.runner, 0, self.data, outputs)
-
-
-class _HookRunner:
-    """What MCIBIMemoryHook reads of a Runner."""
-
-    def __init__(self, model) -> None:
-        from mmengine.logging import MessageHub
-        self.model = model
-        self.iter, self.max_iters = 0, 1000
-        self.train_loop = None  # an iteration schedule
-        self.message_hub = MessageHub.get_instance('memory_update_cost')
-
-
 def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     """Times, peaks and the difference of the two updates at one shape
     (``spec`` as in ``SHAPES``), with its models' iterations if
@@ -239,8 +147,9 @@ def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     }
     if models:
         for role, config in zip(('FCN', 'FCN+MCIBI'), spec['configs']):
-            steps[role] = TrainStep(config, spec['crop'], spec['batch'],
-                                    device)
+            steps[role] = TrainStep(
+                osp.join(ROOT, config) if '::' not in config else config,
+                spec['crop'], spec['batch'], device)
     for step in steps.values():  # warm-up
         step()
     times: Dict[str, List[float]] = {name: [] for name in steps}

@@ -43,9 +43,9 @@ class MatmulEncoding(Encoding):
             center = feats.detach().mean(dim=1, keepdim=True)  # B x 1 x C
             feats = feats - center
             codewords = self.codewords.float()[None] - center  # B x K x C
-            distances = (
+            distances = (  # 2 d_k, not 2 x_i: no B x N x C copy kept
                 feats.pow(2).sum(dim=2, keepdim=True) -
-                2 * feats @ codewords.transpose(1, 2) +
+                feats @ (2 * codewords).transpose(1, 2) +
                 codewords.pow(2).sum(dim=2)[:, None])  # B x N x K
             weights = F.softmax(self.scale.float() * distances, dim=2)
             return (weights.transpose(1, 2) @ feats -
