@@ -82,7 +82,7 @@ def test_cpu_mode_runs_every_check(tmp_path):
     assert list(checks) == [
         'install', 'data', 'pytest', 'train_MCIBI', 'train_EncNet',
         'train_PSPNet', 'train_ContextNet', 'train_DUpsampling', 'resume',
-        'table3', 'contextnet_speed', 'memory_update_cost'
+        'table3', 'contextnet_speed', 'memory_update_cost', 'training_cost'
     ]
     assert {c['status'] for c in checks.values()} == {'pass'}, checks
     assert checks['pytest']['details']['tests'] > 0
@@ -104,6 +104,8 @@ def test_cpu_mode_runs_every_check(tmp_path):
         'table']
     assert 'ContextNet cn14, BN folded' in checks['contextnet_speed']['table']
     assert checks['memory_update_cost']['table'].startswith('|')
+    assert '| Encoding layer (B, C, H x W, K) |' in checks['training_cost'][
+        'table']
     text = (out / 'report.md').read_text()
     assert '| check | status | seconds | summary |' in text
     assert '## table3' in text and '## contextnet_speed' in text

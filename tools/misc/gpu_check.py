@@ -89,7 +89,7 @@ MODES = {
     'cuda':
     dict(
         data=[],
-        iters=300,
+        iters=200,
         log_interval=10,
         amp='AmpOptimWrapper',  # mmengine's, fp16 with loss scaling
         loss_falls=True,
@@ -101,7 +101,10 @@ MODES = {
         speed=['--sizes', '1024x2048', '512x1024', '--dtypes', 'fp32', 'fp16',
                '--warmup', '5', '--iters', '20', '--models',
                'Fast-SCNN (mmseg)', 'ContextNet cn14'],
-        memory=['--shapes', 'ade20k', 'cityscapes-k19', '--repeats', '5']),
+        memory=['--shapes', 'ade20k', 'cityscapes-k19', '--repeats', '5'],
+        # the CamVid benchmark's shape; DUpsampling's basis needs CamVid
+        cost=['--pairs', 'MCIBI (FCN)', 'MCIBI (PSPNet)', 'EncNet',
+              'ContextNet', '--repeats', '5']),
     'cpu':
     dict(
         data=['--num-train', '8', '--num-val', '2'],
@@ -118,7 +121,9 @@ MODES = {
         speed=['--sizes', '64x128', '--dtypes', 'fp32', '--warmup', '1',
                '--iters', '2', '--models', 'Fast-SCNN (mmseg)',
                'ContextNet cn14'],
-        memory=['--shapes', 'demo', '--repeats', '1', '--no-models']),
+        memory=['--shapes', 'demo', '--repeats', '1', '--no-models'],
+        cost=['--pairs', 'EncNet', '--crop', '32', '48', '--batch', '2',
+              '--repeats', '1', '--encoding', '2', '16', '8', '8', '4']),
 }
 
 
@@ -597,6 +602,8 @@ CHECKS: Dict[str, tuple] = {
     'memory_update_cost': (lambda c, m, w: check_tool(
         c, w, 'tools/analysis_tools/memory_update_cost.py', m['memory'],
         240), 2),
+    'training_cost': (lambda c, m, w: check_tool(
+        c, w, 'tools/analysis_tools/training_cost.py', m['cost'], 240), 2),
 }
 
 
@@ -730,7 +737,7 @@ def parse_args() -> argparse.Namespace:
     go.add_argument(
         '--budget', type=float, default=480, help='seconds for everything')
     go.add_argument(
-        '--timed-reserve', type=float, default=120,
+        '--timed-reserve', type=float, default=160,
         help='seconds of the budget kept for the timed checks')
     go.add_argument(
         '--jobs', type=int, default=8, help='checks of phase 1 at once')
