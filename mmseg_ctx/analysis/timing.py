@@ -26,6 +26,14 @@ def add_dtypes_argument(parser: argparse.ArgumentParser, help: str) -> None:
         help=help)
 
 
+def device_label(device: str) -> str:
+    """The device as the tables' footnotes name it: the GPU's name, or the
+    CPU's threads."""
+    if device_type(device) == 'cuda':
+        return f'{device} ({torch.cuda.get_device_name(device)})'
+    return f'{device} ({torch.get_num_threads()} threads)'
+
+
 def device_type(device: str) -> str:
     """``cuda:1`` -> ``cuda``."""
     return torch.device(device).type
@@ -59,11 +67,7 @@ def kernel_seconds(fn: Callable[[], object], device: str) -> float:
         end.record()
         end.synchronize()
         return start.elapsed_time(end) / 1e3
-    synchronize(device)
-    begin = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - begin
+    return wall_seconds(fn, device)
 
 
 def wall_seconds(fn: Callable[[], object], device: str) -> float:

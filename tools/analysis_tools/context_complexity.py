@@ -38,7 +38,7 @@ from torch import nn
 import mmseg_ctx  # noqa: F401  registers MCIBIHead
 from mmseg_ctx.analysis import flop_analyzer, write_markdown
 from mmseg_ctx.analysis.timing import (add_dtypes_argument, autocast,
-                                       kernel_seconds)
+                                       device_label, kernel_seconds)
 
 #: Table 3 of the paper: params (M), GFLOPs and V100 latency (ms) at
 #: 1 x 2048 x 128 x 128
@@ -196,9 +196,7 @@ def main() -> None:
         rows[name] = measure(module.to(device), PAPER_PARTS[name], x,
                              args.dtypes, args.repeats, args.warmup)
         print(f'{name}: {rows[name]}', flush=True)
-    where = device
-    if device.startswith('cuda'):
-        where = f'{device} ({torch.cuda.get_device_name(device)})'
+    where = device_label(device)
     table = markdown(rows, args.size, args.channels, args.num_classes,
                      where, args.repeats)
     write_markdown(table, args.out)

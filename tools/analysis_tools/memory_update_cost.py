@@ -34,7 +34,7 @@ from mmseg.models.utils import resize
 from torch import Tensor
 
 from mmseg_ctx.analysis import TrainStep, peak_bytes, write_markdown
-from mmseg_ctx.analysis.timing import wall_seconds
+from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.models.utils import FeatureMemory, MemorySums
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -204,9 +204,7 @@ def main() -> None:
     models = not (args.no_models or args.shape)
     results = {name: measure(spec, args.repeats, models, device)
                for name, spec in shapes.items()}
-    where = device
-    if device.startswith('cuda'):
-        where = f'{device} ({torch.cuda.get_device_name(device)})'
+    where = device_label(device)
     table = markdown_table(results, shapes, where)
     write_markdown(table, args.out)
     with open(osp.splitext(args.out)[0] + '.json', 'w') as f:

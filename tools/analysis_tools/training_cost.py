@@ -39,7 +39,7 @@ from torch import nn
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (TrainStep, ensure_label_basis, peak_bytes,
                                 write_markdown)
-from mmseg_ctx.analysis.timing import wall_seconds
+from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.models.utils import MatmulEncoding
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -226,11 +226,7 @@ def main() -> None:
         shape: encoding_cost(shape, args, device)
         for shape in dict.fromkeys(shapes) if shape
     }
-    where = device
-    if device.startswith('cuda'):
-        where = f'{device} ({torch.cuda.get_device_name(device)})'
-    else:
-        where = f'{device} ({torch.get_num_threads()} threads)'
+    where = device_label(device)
     write_markdown(
         markdown_table(pairs, steps, encodings, where, args), args.out)
 
