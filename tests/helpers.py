@@ -13,6 +13,11 @@ import sys
 from typing import Dict, List
 
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GENERATOR = osp.join(ROOT, 'tools', 'dataset_converters',
@@ -21,6 +26,56 @@ FCN_DEMO = osp.join(ROOT, 'configs', 'fcn',
                     'fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
 MCIBI_FCN = osp.join(ROOT, 'configs', 'mcibi',
                      'mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py')
+
+
+#: each method's demo config, under configs/
+DEMO_CONFIGS = {
+    'MCIBI': 'mcibi/mcibi-fcn_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'EncNet':
+    'encnet/encnet-se3_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'PSPNet': 'pspnet/pspnet_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+    'ContextNet':
+    'contextnet/contextnet_cn14_1xb8-300it_context-shapes-128x128.py',
+    'DUpsampling':
+    'dupsampling/dupsampling_r18s-d8_1xb8-300it_context-shapes-128x128.py',
+}
+
+
+def demo_segmentor(name: str, size: int = 64) -> torch.nn.Module:
+    """The method's demo segmentor at ``size`` x ``size`` (DUpsampling
+    with a random orthonormal basis instead of its file, MCIBI's memory
+    updates on)."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', DEMO_CONFIGS[name]))
+    init_default_scope('mmseg')
+    cfg.model.data_preprocessor.size = (size, size)
+    if name == 'DUpsampling':
+        cfg.model.decode_head.basis_file = None
+    model = MODELS.build(cfg.model)
+    if name == 'DUpsampling':
+        dupsample = model.decode_head.dupsample
+        basis = torch.linalg.qr(torch.randn(dupsample.basis.shape))[0]
+        with torch.no_grad():
+            dupsample.basis.copy_(basis)
+            dupsample.mean.fill_(1 / 9)
+    if name == 'MCIBI':
+        model.decode_head.enable_memory_updates()
+    return model
+
+
+def random_batch(size: int = 64, num: int = 2, classes: int = 9) -> dict:
+    """A data batch as the Runner gives it: ``num`` random uint8 images
+    of ``size`` x ``size`` and their random label maps."""
+    gen = torch.Generator().manual_seed(0)
+    samples = []
+    for _ in range(num):
+        label = torch.randint(0, classes, (1, size, size), generator=gen)
+        sample = SegDataSample(gt_sem_seg=PixelData(data=label))
+        sample.set_metainfo(dict(img_shape=(size, size),
+                                 ori_shape=(size, size)))
+        samples.append(sample)
+    images = [torch.randint(0, 255, (3, size, size), generator=gen,
+                            dtype=torch.uint8) for _ in range(num)]
+    return dict(inputs=images, data_samples=samples)
 
 
 def autocast_dtypes(device: str) -> List[torch.dtype]:

@@ -4,10 +4,11 @@ evaluate it with mmseg's IoUMetric and compare.
 
 Generates ContextShapes if it is missing, trains every config of
 :data:`DEMO_CONFIGS` from scratch on the CPU (or the GPU, where there is
-one), prints a markdown table (method, parameters, mIoU, aAcc, train time)
-and writes it to ``WORK_DIR/results.md``, with a PNG of predictions beside
-the ground truth from mmseg's ``SegLocalVisualizer`` at
-``WORK_DIR/predictions.png``.
+one), with ``--amp`` where it is fast (bf16 on a CPU that computes it
+natively, fp16 on a GPU; ``--no-amp`` for fp32), prints a markdown table
+(method, parameters, mIoU, aAcc, train time) and writes it to
+``WORK_DIR/results.md``, with a PNG of predictions beside the ground truth
+from mmseg's ``SegLocalVisualizer`` at ``WORK_DIR/predictions.png``.
 """
 import argparse
 import os.path as osp
@@ -29,7 +30,9 @@ from mmseg.visualization import SegLocalVisualizer
 
 from mmseg_ctx.analysis import ensure_label_basis  # registers ours too
 from mmseg_ctx.analysis import write_markdown
+from mmseg_ctx.analysis.timing import device_label
 from mmseg_ctx.datasets import ContextShapesDataset
+from mmseg_ctx.engine import amp_optim_wrapper, cpu_supports_bf16
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
@@ -72,7 +75,24 @@ def parse_args() -> argparse.Namespace:
         '--work-dir', default='work_dirs/demo', help='outputs go here')
     parser.add_argument(
         '--num-vis', type=int, default=4, help='images in the PNG')
+    parser.add_argument(
+        '--amp',
+        action=argparse.BooleanOptionalAction,
+        help='mixed precision as tools/train.py --amp; default: on with '
+        'an accelerator or a CPU with native bf16, else off')
     return parser.parse_args()
+
+
+def amp_by_default() -> bool:
+    """Whether AMP is faster here: an accelerator (fp16), or a CPU with
+    native bf16 (without it, bf16 would be emulated)."""
+    return get_device() != 'cpu' or cpu_supports_bf16()
+
+
+def precision(amp: bool) -> str:
+    if not amp:
+        return 'fp32'
+    return 'bf16' if get_device() == 'cpu' else 'fp16'
 
 
 def ensure_data(data_root: str) -> None:
@@ -86,12 +106,17 @@ def ensure_data(data_root: str) -> None:
         check=True)
 
 
-def load_config(path: str, data_root: str, work_dir: str) -> Config:
-    """``path`` is absolute or relative to the repository root. The label
-    basis of a DUpsampling config is computed if it is missing (into
-    ``work_dir`` for data other than the default ContextShapes)."""
+def load_config(path: str, data_root: str, work_dir: str,
+                amp: bool = False) -> Config:
+    """``path`` is absolute or relative to the repository root; ``amp``
+    makes its optim wrapper mixed-precision as ``tools/train.py --amp``
+    does. The label basis of a DUpsampling config is computed if it is
+    missing (into ``work_dir`` for data other than the default
+    ContextShapes)."""
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg.work_dir = work_dir
+    if amp:
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     head = cfg.model.decode_head
@@ -132,7 +157,10 @@ def run_method(cfg: Config, num_vis: int) -> Dict:
         preds=preds)
 
 
-def results_table(rows: Dict[str, Dict], device: str) -> str:
+def results_table(rows: Dict[str, Dict], where: str,
+                  precision: str = 'fp32') -> str:
+    """The markdown table of ``rows``, trained on ``where`` (the device as
+    ``device_label`` names it) in ``precision``."""
     lines = [
         '| method | params (M) | mIoU | aAcc | train time (s) |',
         '|---|---:|---:|---:|---:|',
@@ -146,8 +174,8 @@ def results_table(rows: Dict[str, Dict], device: str) -> str:
     lines.append(
         f'ContextShapes validation split (single scale), each model trained '
         f'from scratch for {"/".join(map(str, sorted(iters)))} iterations on '
-        f'{device} ({torch.get_num_threads()} threads); params exclude the '
-        'train-only auxiliary head.')
+        f'{where} in {precision}; params exclude the train-only auxiliary '
+        'head.')
     return '\n'.join(lines) + '\n'
 
 
@@ -182,19 +210,19 @@ def prediction_grid(rows: Dict[str, Dict], dataset_meta: dict) -> np.ndarray:
 
 
 def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
-             num_vis: int) -> str:
-    """Train and evaluate every config, write ``results.md`` and
-    ``predictions.png`` to ``work_dir``; returns the table."""
+             num_vis: int, amp: bool = False) -> str:
+    """Train (with ``amp``: mixed precision) and evaluate every config,
+    write ``results.md`` and ``predictions.png`` to ``work_dir``; returns
+    the table."""
     ensure_data(data_root)
     rows = {}
     for name, path in configs.items():
         print(f'\n=== {name}: {path} ===', flush=True)
         method_dir = osp.join(work_dir, osp.splitext(osp.basename(path))[0])
         rows[name] = run_method(
-            load_config(path, data_root, method_dir), num_vis)
+            load_config(path, data_root, method_dir, amp), num_vis)
 
-    device = get_device()
-    table = results_table(rows, device)
+    table = results_table(rows, device_label(get_device()), precision(amp))
     write_markdown(table, osp.join(work_dir, 'results.md'))
     grid = prediction_grid(rows, ContextShapesDataset.METAINFO)
     mmcv.imwrite(mmcv.rgb2bgr(grid), osp.join(work_dir, 'predictions.png'))
@@ -203,9 +231,10 @@ def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
 
 def main() -> None:
     args = parse_args()
+    amp = amp_by_default() if args.amp is None else args.amp
     run_demo({name: DEMO_CONFIGS[name]
               for name in args.methods}, args.data_root, args.work_dir,
-             args.num_vis)
+             args.num_vis, amp)
     print(f'table: {osp.join(args.work_dir, "results.md")}\n'
           f'predictions: {osp.join(args.work_dir, "predictions.png")}')
 

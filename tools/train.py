@@ -13,9 +13,9 @@ from mmseg.registry import RUNNERS
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
-from mmseg_ctx.engine import (add_rng_state_hook, amp_optim_wrapper,
-                              release_distributed, resolve_resume,
-                              setup_cpu_distributed)
+from mmseg_ctx.engine import (ChannelsLastHook, add_hook, add_rng_state_hook,
+                              amp_optim_wrapper, release_distributed,
+                              resolve_resume, setup_cpu_distributed)
 from mmseg_ctx.models.utils import check_num_classes
 
 
@@ -33,6 +33,11 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        default=False,
+        help='train in the channels-last memory format (ChannelsLastHook)')
     add_runner_args(parser)
     return parse_runner_args(parser)
 
@@ -55,6 +60,8 @@ def main() -> None:
                 level=logging.WARNING)
         else:  # fp16 with loss scaling on GPUs, bf16 on a CPU
             cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
+    if args.channels_last:
+        add_hook(cfg, ChannelsLastHook.__name__)
     cfg.resume = args.resume
     resolve_resume(cfg)  # the work_dir's checkpoint before load_from
     add_rng_state_hook(cfg)  # a resumed run draws the same random numbers

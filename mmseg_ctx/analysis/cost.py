@@ -68,16 +68,21 @@ class TrainStep:
         batch (int): images an iteration.
         device (str): where the model runs.
         amp (bool): mixed precision, as ``tools/train.py --amp``.
+        channels_last (bool): the model in the channels-last memory
+            format, as ``tools/train.py --channels-last``.
     """
 
     def __init__(self, config: str, crop: Sequence[int], batch: int,
-                 device: str, amp: bool = False) -> None:
+                 device: str, amp: bool = False,
+                 channels_last: bool = False) -> None:
         cfg = get_config(config) if '::' in config else Config.fromfile(
             config)
         init_default_scope('mmseg')
         cfg.model.pretrained = None
         cfg.model.data_preprocessor.size = tuple(crop)
         self.model: nn.Module = MODELS.build(cfg.model).to(device).train()
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
         optim_cfg = amp_optim_wrapper(cfg.optim_wrapper) if amp else (
             cfg.optim_wrapper)
         self.optim_wrapper = build_optim_wrapper(self.model, optim_cfg)

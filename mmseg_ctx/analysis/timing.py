@@ -3,10 +3,13 @@
 compare: CUDA events for the kernels on a GPU, the wall clock elsewhere."""
 import argparse
 import contextlib
+import platform
 import time
 from typing import Callable, ContextManager, Tuple
 
 import torch
+
+from ..engine import cpu_supports_bf16
 
 #: the precisions the tools take on their command lines
 DTYPES = {
@@ -26,12 +29,29 @@ def add_dtypes_argument(parser: argparse.ArgumentParser, help: str) -> None:
         help=help)
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux's ``/proc/cpuinfo``, else Python's
+    guess; empty where neither knows)."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def device_label(device: str) -> str:
     """The device as the tables' footnotes name it: the GPU's name, or the
-    CPU's threads."""
+    CPU's model, threads and whether it computes bf16 natively (what
+    ``--amp`` needs on a CPU)."""
     if device_type(device) == 'cuda':
         return f'{device} ({torch.cuda.get_device_name(device)})'
-    return f'{device} ({torch.get_num_threads()} threads)'
+    bf16 = 'native' if cpu_supports_bf16() else 'no'
+    name = cpu_name()
+    return (f'{device} ({name + ", " if name else ""}'
+            f'{torch.get_num_threads()} threads, {bf16} bf16)')
 
 
 def device_type(device: str) -> str:

@@ -4,16 +4,17 @@ a CPU), the CPU launcher set-up,
 mmengine's checkpoint loader for torch >= 2.6 and what ``--resume`` means."""
 from .checkpoint import (TRUST_ENV, checkpoint_safe_globals, load_from_local,
                          register_checkpoint_loader, resolve_resume)
-from .hooks import (EvalDeterminismHook, MCIBIMemoryHook, RNGStateHook,
-                    add_hook, add_rng_state_hook)
+from .hooks import (ChannelsLastHook, EvalDeterminismHook, MCIBIMemoryHook,
+                    RNGStateHook, add_hook, add_rng_state_hook)
 from .launcher import release_distributed, setup_cpu_distributed
-from .optim import CPUAmpOptimWrapper, amp_optim_wrapper
+from .optim import CPUAmpOptimWrapper, amp_optim_wrapper, cpu_supports_bf16
 from .wrappers import CPUDistributedDataParallel
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'EvalDeterminismHook',
-    'MCIBIMemoryHook', 'RNGStateHook', 'TRUST_ENV', 'add_hook',
-    'add_rng_state_hook', 'amp_optim_wrapper',
-    'checkpoint_safe_globals', 'load_from_local', 'register_checkpoint_loader',
+    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'ChannelsLastHook',
+    'EvalDeterminismHook', 'MCIBIMemoryHook', 'RNGStateHook', 'TRUST_ENV',
+    'add_hook', 'add_rng_state_hook', 'amp_optim_wrapper',
+    'checkpoint_safe_globals', 'cpu_supports_bf16', 'load_from_local',
+    'register_checkpoint_loader',
     'release_distributed', 'resolve_resume', 'setup_cpu_distributed'
 ]

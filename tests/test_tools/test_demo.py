@@ -43,9 +43,10 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
             base=osp.join(ROOT, path))
         for name, path in demo.DEMO_CONFIGS.items()
     }
+    amp = demo.amp_by_default()  # as make demo: bf16 on this CPU
     rows = {
         name: demo.run_method(
-            demo.load_config(path, tiny_data, str(tmp_path / name)),
+            demo.load_config(path, tiny_data, str(tmp_path / name), amp),
             num_vis=2)
         for name, path in configs.items()
     }
@@ -57,11 +58,12 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
         assert len(row['preds']) == 2
         assert row['preds'][0].pred_sem_seg.data.shape == (1, 64, 80)
 
-    table = demo.results_table(rows, 'cpu')
+    table = demo.results_table(rows, 'cpu (2 threads)', demo.precision(amp))
     assert table.splitlines()[0].startswith('| method | params (M) | mIoU')
     assert f'| FCN | {rows["FCN"]["params"] / 1e6:.2f} | ' \
         f'{rows["FCN"]["mIoU"]:.2f} |' in table
     assert 'for 4 iterations on cpu' in table
+    assert f'on cpu (2 threads) in {demo.precision(amp)};' in table
 
     grid = demo.prediction_grid(rows, ContextShapesDataset.METAINFO)
     # a title strip, then per image: image | ground truth | each method
@@ -69,6 +71,23 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
     assert grid.dtype == np.uint8
     # the ground-truth panel is painted with the palette, not the raw image
     assert not np.array_equal(grid[18:82, 0:80], grid[18:82, 80:160])
+
+
+def test_amp_as_train_py_gives_it(monkeypatch, tmp_path):
+    """``--amp`` (the default where it is fast) gives the config the optim
+    wrapper ``tools/train.py --amp`` gives: ours on a CPU, bf16."""
+    demo = load_script('tools', 'demo.py')
+    path = demo.DEMO_CONFIGS['FCN']
+    cfg = demo.load_config(path, 'data', str(tmp_path), amp=True)
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.optim_wrapper.optimizer.type == 'SGD'
+    fp32 = demo.load_config(path, 'data', str(tmp_path))
+    assert fp32.optim_wrapper.type == 'OptimWrapper'
+    assert demo.precision(True) == 'bf16' and demo.precision(False) == 'fp32'
+    monkeypatch.setattr(demo, 'cpu_supports_bf16', lambda: False)
+    assert not demo.amp_by_default()  # no emulated bf16
+    monkeypatch.setattr(demo, 'cpu_supports_bf16', lambda: True)
+    assert demo.amp_by_default()
 
 
 def test_run_demo_generates_data_and_writes_outputs(tmp_path):

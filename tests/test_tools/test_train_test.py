@@ -23,8 +23,9 @@ def run(cmd, **env):
 def test_train_test_and_resume(tiny_config, tmp_path):
     work_dir = str(tmp_path / 'work')
     out = run([sys.executable, 'tools/train.py', tiny_config, '--work-dir',
-               work_dir])
+               work_dir, '--channels-last'])
     assert 'Iter(train) [4/4]' in out
+    assert '(VERY_HIGH   ) ChannelsLastHook' in out  # before_run
     assert 'mIoU' in out
     assert 'rank 0 of 1 finished training' in out
     checkpoint = osp.join(work_dir, 'iter_4.pth')

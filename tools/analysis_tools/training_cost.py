@@ -9,10 +9,12 @@ config's training iteration (forward, backward, optimiser step and its
 custom hooks, e.g. MCIBI's memory update) on random images of its batch and
 crop (a DUpsampling config's label basis computed from its training set if
 it is missing, as the benchmark does), in fp32 and in the precision
-``tools/train.py --amp`` gives (bf16 on a CPU, fp16 on a GPU); all configs
-and both precisions are taken in turns in one process, so that a slow spell
-of the machine hits them alike, and each median of ``--repeats`` (after
-``--warmup``) is given as a ratio to the baseline's in the same precision.
+``tools/train.py --amp`` gives (bf16 on a CPU, fp16 on a GPU), each also in
+the channels-last memory format of ``--channels-last``; all configs and
+variants are taken in turns in one process, so that a slow spell of the
+machine hits them alike, and each median of ``--repeats`` (after
+``--warmup``) is given as a ratio to the baseline's in the same precision,
+and as a speed-up over the config's own fp32 step.
 Then the Encoding layer alone (forward and backward), mmseg's ``Encoding``
 against our ``MatmulEncoding``: its median time and peak memory (the most
 bytes of tensors alive at once, as ``memory_update_cost.py`` counts them:
@@ -40,6 +42,7 @@ import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (TrainStep, ensure_label_basis, peak_bytes,
                                 write_markdown)
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
+from mmseg_ctx.engine import cpu_supports_bf16
 from mmseg_ctx.models.utils import MatmulEncoding
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -94,10 +97,22 @@ def shape_of(config: str, args: argparse.Namespace) -> Tuple:
     return tuple(crop), args.batch or cfg.train_dataloader.batch_size
 
 
+#: precisions and memory formats each config is timed in: (amp, NHWC)
+VARIANTS = ((False, False), (True, False), (False, True), (True, True))
+
+
+def amp_runs_here(device: str) -> bool:
+    """Whether ``--amp`` trains here: an accelerator, or a CPU with native
+    bf16 (elsewhere ``CPUAmpOptimWrapper`` refuses, so there is nothing
+    to time)."""
+    return device != 'cpu' or cpu_supports_bf16()
+
+
 def time_steps(configs: Sequence[str], args: argparse.Namespace,
-               device: str) -> Dict[Tuple[str, bool], float]:
-    """Median seconds of a training iteration of every config, in fp32
-    (``amp`` False) and AMP, all taken in turns."""
+               device: str) -> Dict[Tuple[str, bool, bool], float]:
+    """Median seconds of a training iteration of every config in each of
+    :data:`VARIANTS` (fp32 or AMP, NCHW or channels-last), all taken in
+    turns; the AMP variants only where :func:`amp_runs_here`."""
     steps = {}
     for config in configs:
         cfg = Config.fromfile(config)
@@ -106,8 +121,11 @@ def time_steps(configs: Sequence[str], args: argparse.Namespace,
             ensure_label_basis(cfg, head.basis_file, head.ratio,
                                head.basis_channels)
         crop, batch = shape_of(config, args)
-        for amp in (False, True):
-            steps[config, amp] = TrainStep(config, crop, batch, device, amp)
+        for amp, channels_last in VARIANTS:
+            if amp and not amp_runs_here(device):
+                continue
+            steps[config, amp, channels_last] = TrainStep(
+                config, crop, batch, device, amp, channels_last)
     for step in steps.values():
         for _ in range(args.warmup):
             step()
@@ -172,20 +190,28 @@ def markdown_table(pairs: Sequence[Dict], steps: Dict,
     amp = 'bf16' if where.startswith('cpu') else 'fp16'
     lines = [
         f'| pair | config | fp32 (s) | / baseline | {amp} (s) | / baseline '
-        f'| {amp} speed-up |', '|---|---|---:|---:|---:|---:|---:|'
+        f'| {amp} speed-up | NHWC speed-up | {amp} + NHWC speed-up |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|'
     ]
     for pair in pairs:
         for role in ('method', 'baseline'):
             config = pair[role]
             cells = []
             for precision in (False, True):
-                seconds = steps[config, precision]
-                ratio = seconds / steps[pair['baseline'], precision]
+                if (config, precision, False) not in steps:
+                    cells.append('n/a | n/a')
+                    continue
+                seconds = steps[config, precision, False]
+                ratio = seconds / steps[pair['baseline'], precision, False]
                 cells.append(f'{seconds:.3f} | {ratio:.2f}')
-            speed_up = steps[config, False] / steps[config, True]
+            fp32 = steps[config, False, False]
+            cells += [
+                f'{fp32 / steps[config, amp_, nhwc]:.2f}x'
+                if (config, amp_, nhwc) in steps else 'n/a'
+                for amp_, nhwc in VARIANTS[1:]
+            ]
             lines.append(f'| {pair["name"] if role == "method" else ""} | '
-                         f'{name_of(config)} | {" | ".join(cells)} | '
-                         f'{speed_up:.2f}x |')
+                         f'{name_of(config)} | {" | ".join(cells)} |')
     lines += [
         '', '| Encoding layer (B, C, H x W, K) | mmseg (s) | ours (s) | '
         'speed-up | mmseg peak (MB) | ours peak (MB) | memory ratio |',
@@ -199,13 +225,18 @@ def markdown_table(pairs: Sequence[Dict], steps: Dict,
             f'{theirs["seconds"] / ours["seconds"]:.1f}x | '
             f'{theirs["peak"] / 2**20:.1f} | {ours["peak"] / 2**20:.1f} | '
             f'{theirs["peak"] / max(ours["peak"], 1):.1f}x |')
-    crops = sorted({shape_of(c, args) for c, _ in steps})
+    crops = sorted({shape_of(key[0], args) for key in steps})
+    no_amp = '' if any(key[1] for key in steps) else (
+        f'; {amp} n/a: this CPU has no native bf16, and `--amp` refuses to '
+        'train without it')
     images = ', '.join(f'{b} x {h} x {w}' for (h, w), b in crops)
     lines += [
         '', f'Training iterations on random images ({images}), medians of '
         f'{args.repeats} after {args.warmup} warm-up, every config and '
         f'precision in turns in one process, on {where}; {amp}: the optim '
-        'wrapper `tools/train.py --amp` picks. The Encoding layer: forward '
+        'wrapper `tools/train.py --amp` picks; NHWC: the channels-last '
+        'memory format of `--channels-last`; speed-ups against the same '
+        f"config's fp32 step{no_amp}. The Encoding layer: forward "
         'and backward, medians of the same count; peak: the most bytes of '
         'tensors alive at once, the input features not counted (their '
         'gradient is).'

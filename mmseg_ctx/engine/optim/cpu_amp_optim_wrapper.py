@@ -31,15 +31,20 @@ class CPUAmpOptimWrapper(OptimWrapper):
     accelerator, mmengine's ``AmpOptimWrapper`` (unchanged) where there is.
 
     Args:
+        allow_emulated_bf16 (bool): run on a CPU without native bf16 too,
+            where torch emulates it: the same numbers, slower than fp32
+            (for checking the maths on any CPU, as the tests do).
+            Defaults to False.
         **kwargs: :class:`OptimWrapper`'s arguments.
 
     Raises:
-        RuntimeError: on a CPU without native bf16, where autocast would
-            make training slower rather than faster.
+        RuntimeError: on a CPU without native bf16 (unless
+            ``allow_emulated_bf16``), where autocast would make training
+            slower rather than faster.
     """
 
-    def __init__(self, **kwargs) -> None:
-        if not cpu_supports_bf16():
+    def __init__(self, allow_emulated_bf16: bool = False, **kwargs) -> None:
+        if not (allow_emulated_bf16 or cpu_supports_bf16()):
             raise RuntimeError(
                 f'{type(self).__name__}: this CPU has no native bf16 '
                 '(AVX512-BF16, AMX or Arm BF16), so bf16 autocast would '
