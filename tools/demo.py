@@ -32,7 +32,7 @@ from mmseg_ctx.analysis import ensure_label_basis  # registers ours too
 from mmseg_ctx.analysis import write_markdown
 from mmseg_ctx.analysis.timing import device_label
 from mmseg_ctx.datasets import ContextShapesDataset
-from mmseg_ctx.engine import amp_optim_wrapper, cpu_supports_bf16
+from mmseg_ctx.engine import amp_optim_wrapper, amp_runs_natively
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
@@ -81,12 +81,6 @@ def parse_args() -> argparse.Namespace:
         help='mixed precision as tools/train.py --amp; default: on with '
         'an accelerator or a CPU with native bf16, else off')
     return parser.parse_args()
-
-
-def amp_by_default() -> bool:
-    """Whether AMP is faster here: an accelerator (fp16), or a CPU with
-    native bf16 (without it, bf16 would be emulated)."""
-    return get_device() != 'cpu' or cpu_supports_bf16()
 
 
 def precision(amp: bool) -> str:
@@ -231,7 +225,7 @@ def run_demo(configs: Dict[str, str], data_root: str, work_dir: str,
 
 def main() -> None:
     args = parse_args()
-    amp = amp_by_default() if args.amp is None else args.amp
+    amp = amp_runs_natively(get_device()) if args.amp is None else args.amp
     run_demo({name: DEMO_CONFIGS[name]
               for name in args.methods}, args.data_root, args.work_dir,
              args.num_vis, amp)

@@ -6,20 +6,10 @@
 _base_ = './fcn_r18s-d8_1xb8-800it_camvid-180x240.py'
 max_iters = 4600
 val_interval = max_iters // 10
+# the base's warm-up, its poly decay to the new end
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.1,
-        begin=0,
-        end=_base_.warmup_iters,
-        by_epoch=False),
-    dict(
-        type='PolyLR',
-        eta_min=1e-4,
-        power=0.9,
-        begin=_base_.warmup_iters,
-        end=max_iters,
-        by_epoch=False)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_iters)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

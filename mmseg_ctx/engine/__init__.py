@@ -7,13 +7,14 @@ from .checkpoint import (TRUST_ENV, checkpoint_safe_globals, load_from_local,
 from .hooks import (ChannelsLastHook, EvalDeterminismHook, MCIBIMemoryHook,
                     RNGStateHook, add_hook, add_rng_state_hook)
 from .launcher import release_distributed, setup_cpu_distributed
-from .optim import CPUAmpOptimWrapper, amp_optim_wrapper, cpu_supports_bf16
+from .optim import (CPUAmpOptimWrapper, amp_optim_wrapper, amp_runs_natively,
+                    cpu_supports_bf16)
 from .wrappers import CPUDistributedDataParallel
 
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'ChannelsLastHook',
     'EvalDeterminismHook', 'MCIBIMemoryHook', 'RNGStateHook', 'TRUST_ENV',
-    'add_hook', 'add_rng_state_hook', 'amp_optim_wrapper',
+    'add_hook', 'add_rng_state_hook', 'amp_optim_wrapper', 'amp_runs_natively',
     'checkpoint_safe_globals', 'cpu_supports_bf16', 'load_from_local',
     'register_checkpoint_loader',
     'release_distributed', 'resolve_resume', 'setup_cpu_distributed'

@@ -12,6 +12,8 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmseg_ctx.datasets import ContextShapesDataset
+from mmseg_ctx.engine import amp_runs_natively
+from mmseg_ctx.engine.optim import cpu_amp_optim_wrapper
 
 
 def test_demo_configs_exist():
@@ -43,7 +45,7 @@ def test_demo_row_table_and_png(tiny_data, tmp_path):
             base=osp.join(ROOT, path))
         for name, path in demo.DEMO_CONFIGS.items()
     }
-    amp = demo.amp_by_default()  # as make demo: bf16 on this CPU
+    amp = amp_runs_natively('cpu')  # as make demo: bf16 on this CPU
     rows = {
         name: demo.run_method(
             demo.load_config(path, tiny_data, str(tmp_path / name), amp),
@@ -84,10 +86,13 @@ def test_amp_as_train_py_gives_it(monkeypatch, tmp_path):
     fp32 = demo.load_config(path, 'data', str(tmp_path))
     assert fp32.optim_wrapper.type == 'OptimWrapper'
     assert demo.precision(True) == 'bf16' and demo.precision(False) == 'fp32'
-    monkeypatch.setattr(demo, 'cpu_supports_bf16', lambda: False)
-    assert not demo.amp_by_default()  # no emulated bf16
-    monkeypatch.setattr(demo, 'cpu_supports_bf16', lambda: True)
-    assert demo.amp_by_default()
+    monkeypatch.setattr(cpu_amp_optim_wrapper, 'cpu_supports_bf16',
+                        lambda: False)
+    assert not amp_runs_natively('cpu')  # no emulated bf16
+    assert amp_runs_natively('cuda')
+    monkeypatch.setattr(cpu_amp_optim_wrapper, 'cpu_supports_bf16',
+                        lambda: True)
+    assert amp_runs_natively('cpu')
 
 
 def test_run_demo_generates_data_and_writes_outputs(tmp_path):

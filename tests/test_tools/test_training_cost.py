@@ -6,13 +6,12 @@ from types import SimpleNamespace
 import pytest
 from helpers import ROOT, load_script, run_script
 
-from mmseg_ctx.engine import cpu_supports_bf16
+from mmseg_ctx.engine import amp_runs_natively, cpu_supports_bf16
 
 TOOL = 'tools/analysis_tools/training_cost.py'
 
 
 def test_table_for_a_pair_and_the_encoding_layer(tmp_path):
-    tool = load_script('tools', 'analysis_tools', 'training_cost.py')
     out = tmp_path / 'cost.md'
     run_script(TOOL, '--pairs', 'EncNet', '--crop', '32', '48', '--batch',
                '2', '--repeats', '1', '--encoding', '2', '16', '8', '8', '4',
@@ -28,7 +27,7 @@ def test_table_for_a_pair_and_the_encoding_layer(tmp_path):
     assert all(row[7].endswith('x') and float(row[7][:-1]) > 0
                for row in (method, baseline))  # NHWC, wherever
     # --amp is timed where it trains: not on a CPU without native bf16
-    amp = tool.amp_runs_here('cpu')
+    amp = amp_runs_natively('cpu')
     assert amp == cpu_supports_bf16()
     for row in (method, baseline):
         cells = [row[4], row[6], row[8].rstrip(' |')]

@@ -42,7 +42,7 @@ import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (TrainStep, ensure_label_basis, peak_bytes,
                                 write_markdown)
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
-from mmseg_ctx.engine import cpu_supports_bf16
+from mmseg_ctx.engine import amp_runs_natively
 from mmseg_ctx.models.utils import MatmulEncoding
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -101,18 +101,11 @@ def shape_of(config: str, args: argparse.Namespace) -> Tuple:
 VARIANTS = ((False, False), (True, False), (False, True), (True, True))
 
 
-def amp_runs_here(device: str) -> bool:
-    """Whether ``--amp`` trains here: an accelerator, or a CPU with native
-    bf16 (elsewhere ``CPUAmpOptimWrapper`` refuses, so there is nothing
-    to time)."""
-    return device != 'cpu' or cpu_supports_bf16()
-
-
 def time_steps(configs: Sequence[str], args: argparse.Namespace,
                device: str) -> Dict[Tuple[str, bool, bool], float]:
     """Median seconds of a training iteration of every config in each of
     :data:`VARIANTS` (fp32 or AMP, NCHW or channels-last), all taken in
-    turns; the AMP variants only where :func:`amp_runs_here`."""
+    turns; the AMP variants only where ``amp_runs_natively``."""
     steps = {}
     for config in configs:
         cfg = Config.fromfile(config)
@@ -122,7 +115,7 @@ def time_steps(configs: Sequence[str], args: argparse.Namespace,
                                head.basis_channels)
         crop, batch = shape_of(config, args)
         for amp, channels_last in VARIANTS:
-            if amp and not amp_runs_here(device):
+            if amp and not amp_runs_natively(device):
                 continue
             steps[config, amp, channels_last] = TrainStep(
                 config, crop, batch, device, amp, channels_last)

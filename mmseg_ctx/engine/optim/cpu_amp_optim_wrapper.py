@@ -15,6 +15,13 @@ def cpu_supports_bf16() -> bool:
     return torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
+def amp_runs_natively(device: str) -> bool:
+    """Whether ``--amp`` trains at its speed on ``device``: an accelerator
+    (fp16), or a CPU with native bf16 (elsewhere :class:`CPUAmpOptimWrapper`
+    refuses)."""
+    return device != 'cpu' or cpu_supports_bf16()
+
+
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(OptimWrapper):
     """Mixed-precision training on a CPU: the forward and the loss under
