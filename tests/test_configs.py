@@ -48,8 +48,11 @@ def test_config_builds(path):
         assert head.ratio == 4 * math.prod(backbone.strides)
         assert backbone.type == 'ResNetV1cWithStem'
         assert head.c1_in_index == (0, 3)  # conv1_3 + b3u6c3 (Table 2)
-        assert osp.basename(head.basis_file).endswith(
-            f'_r{head.ratio}_c{head.basis_channels}.pth')
+        if head.get('upsample') == 'bilinear':  # Table 1's baseline
+            assert method.endswith('-bilinear') and head.basis_file is None
+        else:
+            assert osp.basename(head.basis_file).endswith(
+                f'_r{head.ratio}_c{head.basis_channels}.pth')
         head.basis_file = None  # computed by the basis tool, not here
     if cfg.model.decode_head.get('type') == 'PyramidPoolingHead':
         # pspnet-{b1|b1236}-{avg|max}[-dr]: the Table 1 row in the name
@@ -67,7 +70,8 @@ def test_config_builds(path):
         assert cfg.model.decode_head.use_se_loss == (
             method != 'encnet-noseloss')
     if osp.basename(osp.dirname(path)) == 'encnet':
-        if method == 'fcn':  # Table 1's baseline: EncNet's conv, no module
+        if method in ('fcn', 'encnet-noenc'):  # Table 1's baseline:
+            # EncNet's conv, no module
             assert cfg.model.decode_head.type == 'FCNHead'
             assert cfg.model.decode_head.num_convs == 1
             assert not cfg.model.decode_head.concat_input
@@ -82,13 +86,17 @@ def test_config_builds(path):
     model = MODELS.build(cfg.model)
     if cfg.model.decode_head.get('type') == 'DUpsamplingHead':
         # channel counts and indices only meet at the first forward
-        torch.nn.init.orthogonal_(model.decode_head.dupsample.basis)
+        bilinear = head.get('upsample') == 'bilinear'
+        if not bilinear:
+            torch.nn.init.orthogonal_(model.decode_head.dupsample.basis)
         model.eval()
         with torch.no_grad():
             feats = model.extract_feat(torch.randn(1, 3, 64, 96))
             logits = model.decode_head(feats)
             aux = model.auxiliary_head(feats)  # on layer3 (b3u6c3)
-        assert logits.shape == (1, head.num_classes, 64, 96)
+        # bilinear: the logits at the output stride, mmseg resizes them
+        size = (64 // head.ratio, 96 // head.ratio) if bilinear else (64, 96)
+        assert logits.shape == (1, head.num_classes, *size)
         assert aux.shape[:2] == (1, head.num_classes)
     auxiliary = cfg.model.get('auxiliary_head') or {}
     if isinstance(auxiliary, dict) and auxiliary.get('type') == 'EncSEHead':
@@ -231,6 +239,36 @@ def test_benchmark_suites_cpu_and_gpu():
                     assert backbone.depth == (18 if suite is cpu else 50)
                     assert cfg.model.pretrained == (
                         None if suite is cpu else 'open-mmlab://resnet50_v1c')
+
+
+def test_encnet_without_its_modules():
+    """EncNet's Table 1 baseline keeps the layers of EncNet's head but
+    the Context Encoding Module (its 3x3 bottleneck and classifier, as an
+    FCNHead) and drops the stage-3 module with its SE-loss."""
+    folder = osp.join(ROOT, 'configs', 'encnet')
+    models = {}
+    for name in ('encnet-se3', 'encnet-noenc'):
+        cfg = Config.fromfile(
+            osp.join(folder, f'{name}_r18s-d8_1xb8-800it_camvid-180x240.py'))
+        init_default_scope('mmseg')
+        cfg.model.backbone.norm_cfg = cfg.model.decode_head.norm_cfg = \
+            dict(type='BN', requires_grad=True)
+        if cfg.model.auxiliary_head:
+            cfg.model.auxiliary_head.norm_cfg = cfg.model.backbone.norm_cfg
+        models[name] = MODELS.build(cfg.model)
+    encnet, baseline = models['encnet-se3'], models['encnet-noenc']
+    assert baseline.with_auxiliary_head is False
+    assert encnet.with_auxiliary_head  # the stage-3 module
+    ours = {k: v.shape for k, v in baseline.decode_head.state_dict().items()}
+    theirs = {
+        k.replace('bottleneck.', 'convs.0.'): v.shape
+        for k, v in encnet.decode_head.state_dict().items()
+        if k.startswith(('bottleneck.', 'conv_seg.'))
+    }
+    assert ours == theirs
+    assert baseline.decode_head.in_index == encnet.decode_head.in_index[-1]
+    assert (baseline.decode_head.dropout.p, baseline.decode_head.kernel_size,
+            baseline.decode_head.concat_input) == (0.1, 3, False)
 
 
 MCIBI_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'mcibi', '*.py')))

@@ -2,19 +2,16 @@
 """Train a segmentor: mmseg's ``tools/train.py`` with mmseg_ctx registered
 and multi-process training on CPU (gloo) when CUDA is absent."""
 import argparse
-import logging
 
 from mmengine.dist import get_dist_info
-from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
-                                parse_runner_args)
-from mmseg_ctx.engine import (ChannelsLastHook, add_hook, add_rng_state_hook,
-                              amp_optim_wrapper, release_distributed,
+from mmseg_ctx.analysis import (add_runner_args, apply_training_options,
+                                load_runner_config, parse_runner_args)
+from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
                               resolve_resume, setup_cpu_distributed)
 from mmseg_ctx.models.utils import check_num_classes
 
@@ -52,16 +49,7 @@ def main() -> None:
                              args.work_dir)
     setup_cpu_distributed(cfg)  # several processes without an accelerator
 
-    if args.amp:
-        if cfg.optim_wrapper.type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        else:  # fp16 with loss scaling on GPUs, bf16 on a CPU
-            cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
-    if args.channels_last:
-        add_hook(cfg, ChannelsLastHook.__name__)
+    apply_training_options(cfg, args.amp, args.channels_last)
     cfg.resume = args.resume
     resolve_resume(cfg)  # the work_dir's checkpoint before load_from
     add_rng_state_hook(cfg)  # a resumed run draws the same random numbers

@@ -18,11 +18,13 @@ from .memory_init import (check_trained_weights, cosine_cluster_center,
                           mcibi_head, pixel_representations)
 from .onnx_export import SegLogits, export_onnx, onnx_differences
 from .reporting import run_table_tool, write_markdown
-from .runner_args import (add_runner_args, load_runner_config,
-                          parse_runner_args, unknown_options)
+from .runner_args import (add_runner_args, apply_training_options,
+                          load_runner_config, parse_runner_args,
+                          unknown_options)
 
 __all__ = [
     'LabelBasisEstimator', 'SegLogits', 'TrainStep', 'add_runner_args',
+    'apply_training_options',
     'bilinear_restore', 'check_trained_weights', 'compute_label_basis',
     'cosine_cluster_center', 'count_batch_norms', 'ensure_label_basis',
     'export_onnx', 'flop_analyzer', 'fold_batch_norm', 'load_folded_model',

@@ -11,6 +11,8 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
+from ..engine import ChannelsLastHook, add_hook, amp_optim_wrapper
+
 
 def load_runner_config(path: str,
                        launcher: str = 'none',
@@ -33,6 +35,24 @@ def load_runner_config(path: str,
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+def apply_training_options(cfg: Config,
+                           amp: bool = False,
+                           channels_last: bool = False) -> None:
+    """``--amp`` (fp16 with loss scaling on GPUs, bf16 on a CPU) and
+    ``--channels-last`` (:class:`ChannelsLastHook`), as ``tools/train.py``
+    and the benchmark apply them."""
+    if amp:
+        if cfg.optim_wrapper.type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
+        else:
+            cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)
+    if channels_last:
+        add_hook(cfg, ChannelsLastHook.__name__)
 
 
 def unknown_options(cfg: Config, cfg_options: dict) -> List[str]:

@@ -1,8 +1,10 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """benchmark.py on a one-pair suite of tiny configs (FCN + MCIBI against
 FCN) over two seeds: the records, the report's numbers against them, a
-killed run resumed from its checkpoint, recorded runs skipped, the report
-rebuilt alone, and the test split where its images exist."""
+killed run resumed from its checkpoint (the training child killed with
+the tool), recorded runs skipped, the report rebuilt alone, and the test
+split where its images exist. The library's parts alone:
+tests/test_analysis/test_benchmark/."""
 import glob
 import json
 import os
@@ -18,11 +20,13 @@ from types import SimpleNamespace
 
 import cv2
 import pytest
-from helpers import (FCN_DEMO, MCIBI_FCN, ROOT, load_script,
-                     make_context_shapes, run_script, tool_env,
-                     write_tiny_config)
+from helpers import (FCN_DEMO, MCIBI_FCN, ROOT, make_context_shapes,
+                     run_script, tool_env, write_tiny_config)
 from mmengine.config import Config
 
+from mmseg_ctx.analysis.benchmark import SCHEMA_VERSION, Pair, Results
+from mmseg_ctx.analysis.benchmark.records import SplitMetrics
+from mmseg_ctx.analysis.benchmark.stats import pair_statistics, split_miou
 from mmseg_ctx.datasets import ContextShapesDataset
 
 TOOL = 'tools/analysis_tools/benchmark.py'
@@ -111,7 +115,8 @@ def bench(tmp_path_factory):
         args, str(work / 'mcibi_bench' / 'seed0'), str(tmp / 'killed.log'))
     stdout = run_script(*args, '--timing-iters', '1')
     return SimpleNamespace(
-        tmp=tmp, work=work, out=out, args=args, killed_at=killed_at,
+        tmp=tmp, data=tmp / 'data', work=work, out=out, args=args,
+        killed_at=killed_at,
         killed_log=(tmp / 'killed.log').read_text(), stdout=stdout,
         fcn=str(tmp / 'fcn_bench.py'), mcibi=str(tmp / 'mcibi_bench.py'),
         results=json.loads((out / 'results.json').read_text()))
@@ -135,8 +140,10 @@ def mean_std(values, sign='') -> str:
 
 def test_records(bench):
     results = bench.results
+    assert results['version'] == SCHEMA_VERSION
     assert results['suite'] == [
-        dict(name=PAIR, method=bench.mcibi, baseline=bench.fcn)
+        dict(name=PAIR, method=bench.mcibi, baseline=bench.fcn, differs=[],
+             claim='')
     ]
     assert results['seeds'] == list(SEEDS)
     runs = runs_by_job(results)
@@ -153,6 +160,12 @@ def test_records(bench):
         # mmseg's mIoU: the mean over the classes with an IoU
         assert val['mIoU'] == pytest.approx(statistics.mean(defined),
                                             abs=0.01)
+        # each val image's counts, which give the same mIoU
+        assert sorted(val['images']) == sorted(
+            os.listdir(bench.data / 'images' / 'validation'))
+        split = SplitMetrics(**val)
+        assert split_miou(split) == pytest.approx(val['mIoU'], abs=0.01)
+        assert not (run['amp'] or run['channels_last'])
         # validations every 2 iterations; the killed run may have lost
         # its first one, the others resumed with it
         steps = [step for step, _ in run['curve']]
@@ -194,9 +207,21 @@ def test_report_numbers(bench):
     ]
     method, baseline = (results['timing'][c] for c in (bench.mcibi,
                                                        bench.fcn))
-    assert row(report.split('## Pairs')[1], f'| {PAIR} |') == [
-        PAIR, 'mcibi_bench', 'fcn_bench', '2',
-        mean_std(deltas, '+'), f'{sum(d > 0 for d in deltas)}/2',
+    stats = pair_statistics(Results.from_dict(results),
+                            Pair(PAIR, bench.mcibi, bench.fcn))
+    assert stats.deltas == pytest.approx(deltas, abs=0.005)
+    cells = row(report.split('## Pairs')[1], f'| {PAIR} |')
+    assert cells[:5] == [
+        PAIR, 'mcibi_bench', 'fcn_bench',
+        ', '.join(f'{d:+.2f}' for d in deltas),
+        f'{statistics.mean(deltas):+.2f}'
+    ]
+    assert cells[5] == '[{:+.2f}, {:+.2f}]'.format(*stats.bootstrap)
+    assert cells[6] == '[{:+.2f}, {:+.2f}]'.format(*stats.t)
+    assert cells[7] == f'**{stats.verdict}**'
+    assert cells[8] == f'{stats.detectable:.2f}'
+    assert row(report.split('Speed, method / baseline')[1],
+               f'| {PAIR} |')[1:] == [
         f'{method["train_s_per_iter"] / baseline["train_s_per_iter"]:.2f}',
         f'{method["test_fps"] / baseline["test_fps"]:.2f}'
     ]
@@ -254,20 +279,6 @@ def test_killed_run_resumes(bench):
         assert run['resumed_from'] == resumed
 
 
-def test_config_names():
-    """Configs are named relative to the repository when inside it,
-    absolute elsewhere, as given for a package's (``mmseg::``)."""
-    tool = load_script('tools', 'analysis_tools', 'benchmark.py')
-    configs = osp.join(ROOT, 'configs')
-    assert tool.config_key('../configs/fcn/a.py', configs) == osp.join(
-        'configs', 'fcn', 'a.py')
-    assert tool.config_key('a.py', '/elsewhere') == '/elsewhere/a.py'
-    key = 'mmseg::fcn/fcn_r50-d8_4xb4-160k_ade20k-512x512.py'
-    assert tool.config_key(key, '/elsewhere') == key
-    assert tool.config_name(key) == 'fcn_r50-d8_4xb4-160k_ade20k-512x512'
-    assert Config.fromfile(tool.config_file(key)).crop_size == (512, 512)
-
-
 def test_finished_runs_are_skipped(bench):
     stamps = timestamp_dirs(bench.work)
     stdout = run_script(*bench.args)
@@ -297,10 +308,8 @@ def test_pairs_on_the_command_line_read_back_the_runs(bench):
     assert results['runs'] == bench.results['runs']
     assert results['timing'] == {}
     assert timestamp_dirs(bench.work) == stamps
-    pairs = (out / 'report.md').read_text().split('## Pairs')[1]
-    assert row(pairs, f'| {PAIR} |')[6:] == [
-        '-', '-'
-    ]
+    speed = (out / 'report.md').read_text().split('Speed, method')[1]
+    assert row(speed, f'| {PAIR} |')[1:] == ['-', '-']
 
 
 def test_report_only(bench):
@@ -324,7 +333,7 @@ def test_report_only(bench):
         for s in SEEDS
     ]
     assert row(report.split('## Pairs')[1],
-               f'| {PAIR} |')[4] == mean_std(deltas, '+')
+               f'| {PAIR} |')[4] == f'{statistics.mean(deltas):+.2f}'
     assert '## Test split' not in report
     for name in ('curves.png', 'per_class.png'):
         assert (out / name).read_bytes()[:8] == PNG

@@ -60,6 +60,13 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         trainable_basis (bool): learn W by back-propagation (ablation).
         adaptive_temperature (bool): learn T (the paper); ``False`` keeps
             the vanilla softmax (T = 1, the paper's Sec. 4.1.4 ablation).
+        upsample (str): ``'dupsampling'`` (the paper), or ``'bilinear'``
+            for its Table 1 baseline, the same network at the same output
+            stride with ``conv_seg`` giving K logits that are bilinearly
+            upsampled (mmseg's decode head), no basis and no temperature
+            (``basis_file=None``, ``trainable_basis=False`` and
+            ``adaptive_temperature=False`` are then required; ``ratio`` and
+            ``basis_channels`` are not used).
     """
 
     def __init__(self,
@@ -71,6 +78,7 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
                  c1_channels: int = 48,
                  trainable_basis: bool = False,
                  adaptive_temperature: bool = True,
+                 upsample: str = 'dupsampling',
                  **kwargs) -> None:
         if isinstance(c1_in_channels, int):
             c1_in_channels = [c1_in_channels] if c1_in_index else []
@@ -90,8 +98,17 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         self.c1_in_channels = list(c1_in_channels)
         if not self.c1_in_index:
             self.sep_bottleneck = None
-        self.conv_seg = nn.Conv2d(self.channels, basis_channels, 1)
+        if upsample not in ('dupsampling', 'bilinear'):
+            raise ValueError("upsample must be 'dupsampling' or 'bilinear', "
+                             f'got {upsample!r}')
+        self.upsample = upsample
         self.basis_file = basis_file
+        if upsample == 'bilinear':
+            self._check_bilinear(basis_file, trainable_basis,
+                                 adaptive_temperature)
+            self.dupsample = self.log_temperature = None
+            return
+        self.conv_seg = nn.Conv2d(self.channels, basis_channels, 1)
         if basis_file is not None and not osp.isfile(basis_file):
             print_log(
                 f'the label basis {basis_file} does not exist: W must come '
@@ -114,6 +131,22 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
             torch.zeros(())) if adaptive_temperature else None
         self._basis_checked = False
 
+    @staticmethod
+    def _check_bilinear(basis_file: Optional[str], trainable_basis: bool,
+                        adaptive_temperature: bool) -> None:
+        """The bilinear baseline has no basis and no temperature: a config
+        that sets them asks for something it would not get."""
+        given = dict(
+            basis_file=basis_file,
+            trainable_basis=trainable_basis,
+            adaptive_temperature=adaptive_temperature)
+        wrong = {k: v for k, v in given.items() if v not in (None, False)}
+        if wrong:
+            raise ValueError(
+                f"upsample='bilinear' uses no label basis and no "
+                f'temperature; set {", ".join(wrong)} to None/False, got '
+                f'{wrong}')
+
     @property
     def temperature(self) -> Tensor:
         """T of eq. 6, ``exp`` of a learnt scalar so that it stays > 0."""
@@ -122,7 +155,7 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         return self.log_temperature.exp()
 
     def _check_inputs(self, inputs: List[Tensor]) -> None:
-        if not self._basis_checked:
+        if self.dupsample is not None and not self._basis_checked:
             if not self.dupsample.basis.any():
                 raise RuntimeError(
                     f'the DUpsampling basis W is zero (basis_file='
@@ -152,6 +185,8 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
             output = torch.cat(
                 [output, self.c1_bottleneck(torch.cat(low, dim=1))], dim=1)
             output = self.sep_bottleneck(output)
+        if self.dupsample is None:  # the bilinear baseline: h x w logits
+            return self.cls_seg(output)
         logits = self.dupsample(self.cls_seg(output))
         if self.log_temperature is None:  # T = 1
             return logits
@@ -172,14 +207,20 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
-        """The losses on the logits cropped to the (padded) labels."""
+        """The losses on the logits cropped to the (padded) labels (the
+        bilinear baseline: resized to them, as mmseg's heads do)."""
+        if self.dupsample is None:
+            return super().loss_by_feat(seg_logits, batch_data_samples)
         size = batch_data_samples[0].gt_sem_seg.data.shape[-2:]
         return super().loss_by_feat(
             self._crop(seg_logits, size), batch_data_samples)
 
     def predict_by_feat(self, seg_logits: Tensor,
                         batch_img_metas: List[dict]) -> Tensor:
-        """The logits cropped to the input, where mmseg's heads resize."""
+        """The logits cropped to the input, where mmseg's heads resize
+        (and the bilinear baseline)."""
+        if self.dupsample is None:
+            return super().predict_by_feat(seg_logits, batch_img_metas)
         meta = batch_img_metas[0]
         if isinstance(meta['img_shape'], torch.Size):  # slide inference
             size = meta['img_shape']

@@ -211,3 +211,59 @@ def test_bad_configuration_is_refused():
     with pytest.raises(ValueError, match=r'r=16 gave 64x64 logits for a '
                        r'32x32 input'):
         head(16).loss_by_feat(logits, samples(32, 32))
+
+
+def bilinear_head(**kwargs):
+    """The head of :func:`head` (r = 8) as its bilinear baseline."""
+    cfg = dict(type='DUpsamplingHead', in_channels=64, in_index=4,
+               channels=16, dilations=(1, 2), c1_in_index=(0, 3),
+               c1_in_channels=(8, 32), c1_channels=4, ratio=8,
+               basis_channels=CODE, basis_file=None, num_classes=K,
+               norm_cfg=dict(type='BN'), upsample='bilinear',
+               adaptive_temperature=False)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_bilinear_baseline_is_the_same_network(device):
+    """Table 1's baseline: the same layers but ``conv_seg`` (K logits, not
+    the C~ codes), no basis, no temperature; its logits at the feature
+    resolution, resized bilinearly to the labels and the input as mmseg's
+    heads do."""
+    torch.manual_seed(0)
+    ours, theirs = bilinear_head().to(device), head(8, device=device)
+    ours_keys, theirs_keys = ours.state_dict(), theirs.state_dict()
+    assert set(ours_keys) == {
+        k for k in theirs_keys
+        if not k.startswith('dupsample.') and k != 'log_temperature'
+    }
+    for key, value in ours_keys.items():
+        if not key.startswith('conv_seg.'):
+            assert value.shape == theirs_keys[key].shape, key
+    assert ours.conv_seg.weight.shape == (K, 16, 1, 1)
+    feats = backbone(8, device)(images(32, 40, device))
+    logits = ours(feats)
+    assert logits.shape == (2, K, 4, 5)
+    labels = samples(32, 40, device=device)
+    loss = ours.loss_by_feat(logits, labels)['loss_ce']
+    target = torch.stack([s.gt_sem_seg.data[0] for s in labels])
+    # mmseg's mean over every pixel, the ignored ones counted as 0
+    expected = F.cross_entropy(
+        F.interpolate(logits, size=(32, 40), mode='bilinear',
+                      align_corners=False), target, ignore_index=255,
+        reduction='none').mean()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert ours.predict_by_feat(
+        logits, [dict(img_shape=(32, 40))] * 2).shape == (2, K, 32, 40)
+
+
+def test_bilinear_baseline_refuses_a_basis_or_temperature():
+    with pytest.raises(ValueError, match="'dupsampling' or 'bilinear', got "
+                       "'nearest'"):
+        bilinear_head(upsample='nearest')
+    with pytest.raises(ValueError, match=r"set basis_file to None/False, "
+                       r"got \{'basis_file': 'b.pth'\}"):
+        bilinear_head(basis_file='b.pth')
+    with pytest.raises(ValueError, match='set trainable_basis, '
+                       'adaptive_temperature to'):
+        bilinear_head(adaptive_temperature=True, trainable_basis=True)
