@@ -1,0 +1,172 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""The suite around the runs: one benchmark a work dir (a lock), children
+that die with it, results.json rebuilt from the runs' own records, and a
+bad suite or out dir refused, clearly, before anything trains. Training,
+resuming and skipping: tests/test_tools/test_benchmark.py."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from helpers import FCN_DEMO, MCIBI_FCN, ROOT, run_failing, tool_env
+
+from mmseg_ctx.analysis.benchmark import (Benchmark, BenchmarkError, Options,
+                                          Pair, Results, RunRecord,
+                                          SplitMetrics)
+from mmseg_ctx.analysis.benchmark.orchestrator import work_dir_lock
+from mmseg_ctx.analysis.benchmark.records import write_json
+
+TOOL = 'tools/analysis_tools/benchmark.py'
+
+
+def record(config: str, seed: int, miou: float, work_dir: str) -> RunRecord:
+    val = SplitMetrics(miou, 0., 0., {}, ['a.png'], [[1]], [[2]])
+    return RunRecord(config, seed, val, None, 4, None, 1, 1, [1, 3, 8, 8],
+                     1., None, 'iter_4.pth', work_dir, [[4, miou]])
+
+
+def test_one_benchmark_a_work_dir(tmp_path):
+    with work_dir_lock(str(tmp_path)):
+        with pytest.raises(BenchmarkError,
+                           match=f'another benchmark \\(pid {os.getpid()}\\) '
+                           f'runs in {tmp_path}'):
+            with work_dir_lock(str(tmp_path)):
+                pass
+    with work_dir_lock(str(tmp_path)):  # released
+        pass
+
+
+def test_a_second_invocation_is_refused(tmp_path):
+    """The tool run twice on one work dir: the second stops before
+    training anything."""
+    work = tmp_path / 'work'
+    holder = subprocess.Popen(
+        [sys.executable, '-c', textwrap.dedent(f'''
+            import time
+            from mmseg_ctx.analysis.benchmark.orchestrator import \\
+                work_dir_lock
+            with work_dir_lock({str(work)!r}):
+                print('locked', flush=True)
+                time.sleep(120)
+            ''')], cwd=ROOT, env=tool_env(), stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert holder.stdout.readline() == 'locked\n'
+        stderr = run_failing(TOOL, '--pair', 'p', MCIBI_FCN, FCN_DEMO,
+                             '--work-dir', str(work), '--out-dir',
+                             str(tmp_path / 'out'), '--seeds', '0')
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f'[benchmark] another benchmark (pid {holder.pid}) runs in ' \
+        f'{work}' in stderr
+    assert 'Traceback' not in stderr
+    assert sorted(os.listdir(work)) == ['.benchmark.lock']
+
+
+def test_children_die_with_the_parent(tmp_path):
+    """The parent killed outright (no cleanup of its own runs): its child
+    gets SIGTERM from the kernel."""
+    (tmp_path / 'sleeper.py').write_text(textwrap.dedent('''
+        import os, sys, time
+        open(sys.argv[1], 'w').write(str(os.getpid()))
+        time.sleep(120)
+        '''))
+    pid_file = tmp_path / 'pid'
+    env = tool_env()
+    env['PYTHONPATH'] = os.pathsep.join([str(tmp_path), env['PYTHONPATH']]
+                                        if env.get('PYTHONPATH') else
+                                        [str(tmp_path)])
+    parent = subprocess.Popen([
+        sys.executable, '-c',
+        'from mmseg_ctx.analysis.benchmark.orchestrator import child; '
+        f'child("sleeper", [{str(pid_file)!r}])'
+    ], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline and parent.poll() is None
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(pid, 0)
+            with open(f'/proc/{pid}/stat') as f:
+                if f.read().split()[2] == 'Z':  # a zombie: dead
+                    break
+        except (ProcessLookupError, FileNotFoundError):
+            break
+        assert time.monotonic() < deadline, 'the child outlived its parent'
+        time.sleep(0.05)
+
+
+def test_results_rebuilt_from_the_run_records(tmp_path, capsys):
+    """A corrupt results.json is named and rebuilt from the runs' own
+    records; runs it holds that the work dir has not (committed from
+    another machine) are kept when it reads."""
+    work, out = tmp_path / 'work', tmp_path / 'out'
+    suite = [Pair('p', 'configs/m.py', 'configs/b.py')]
+    on_disk = record('configs/m.py', 0, 40., str(work / 'm' / 'seed0'))
+    write_json(on_disk, str(work / 'm' / 'seed0' / 'result.json'))
+    out.mkdir()
+    (out / 'results.json').write_text('{"suite": [')
+    benchmark = Benchmark(suite, Options(str(work), str(out), seeds=[0]))
+    results = benchmark.results()
+    assert f'cannot read {out / "results.json"}' in capsys.readouterr().out
+    assert results.runs == [on_disk] and results.seeds == [0]
+    # a readable results.json: its runs beside the work dir's
+    elsewhere = record('configs/b.py', 1, 30., 'elsewhere')
+    write_json(Results(suite, [1], [elsewhere], {}), str(out /
+                                                         'results.json'))
+    results = benchmark.results()
+    assert results.runs == [on_disk, elsewhere]
+    assert results.seeds == [0, 1]
+
+
+def failing_run(tmp_path, *args) -> str:
+    """The tool refused before training: no traceback, no run dir."""
+    work = tmp_path / 'work'
+    stderr = run_failing(TOOL, *args, '--work-dir', str(work), '--seeds',
+                         '0', *([] if '--out-dir' in args else
+                                ['--out-dir', str(tmp_path / 'out')]))
+    assert 'Traceback' not in stderr
+    assert not work.exists() or os.listdir(work) == []
+    return stderr
+
+
+def test_bad_suites_are_refused_before_training(tmp_path):
+    stderr = failing_run(tmp_path, '--pair', 'p', MCIBI_FCN,
+                         str(tmp_path / 'none.py'))
+    assert f"[benchmark] pair 'p': the baseline config {tmp_path}/none.py " \
+        'does not exist' in stderr
+    suite = tmp_path / 'suite.py'
+    suite.write_text('pairs = []\n')
+    assert f'[benchmark] {suite} must hold a non-empty list `suite`' in \
+        failing_run(tmp_path, str(suite))
+    suite.write_text(f'suite = [dict(name="p", baseline={FCN_DEMO!r})]\n')
+    assert "lacks ['method']" in failing_run(tmp_path, str(suite))
+    # a pair whose configs differ beyond what it declares
+    suite.write_text(f'suite = [dict(name="p", method={MCIBI_FCN!r}, '
+                     f'baseline={FCN_DEMO!r}, differs=["custom_hooks"])]\n')
+    assert "[benchmark] pair 'p': the configs differ in " \
+        "['model.decode_head." in failing_run(tmp_path, str(suite))
+
+
+def test_unwritable_out_dir_is_refused_before_training(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    stderr = failing_run(tmp_path, '--pair', 'p', MCIBI_FCN, FCN_DEMO,
+                         '--out-dir', str(blocker / 'out'))
+    assert f'[benchmark] cannot write to the out dir {blocker}/out' in stderr
+
+
+def test_report_only_names_a_broken_results_file(tmp_path):
+    (tmp_path / 'results.json').write_text('not json')
+    stderr = run_failing(TOOL, '--out-dir', str(tmp_path), '--report-only')
+    assert f'[benchmark] cannot read {tmp_path}/results.json' in stderr
+    assert 'Traceback' not in stderr
