@@ -18,6 +18,7 @@ from mmseg_ctx.analysis.benchmark import (Benchmark, BenchmarkError, Options,
                                           SplitMetrics)
 from mmseg_ctx.analysis.benchmark.orchestrator import work_dir_lock
 from mmseg_ctx.analysis.benchmark.records import write_json
+from mmseg_ctx.analysis.benchmark.run import load_run_config
 
 TOOL = 'tools/analysis_tools/benchmark.py'
 
@@ -170,3 +171,22 @@ def test_report_only_names_a_broken_results_file(tmp_path):
     stderr = run_failing(TOOL, '--out-dir', str(tmp_path), '--report-only')
     assert f'[benchmark] cannot read {tmp_path}/results.json' in stderr
     assert 'Traceback' not in stderr
+
+
+def test_precision_and_memory_format_reach_the_runs(tmp_path):
+    """``--amp`` and ``--channels-last`` go to every child, which trains as
+    ``tools/train.py --amp --channels-last`` does."""
+    benchmark = Benchmark([], Options(
+        str(tmp_path), str(tmp_path), amp=True, channels_last=True,
+        cfg_options=['train_cfg.max_iters=3']))
+    assert benchmark._child_args() == [
+        '--amp', '--channels-last', '--cfg-options', 'train_cfg.max_iters=3'
+    ]
+    cfg = load_run_config(FCN_DEMO, str(tmp_path), {'train_cfg.max_iters': 3},
+                          amp=True, channels_last=True)
+    assert cfg.optim_wrapper.type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper')
+    assert dict(type='ChannelsLastHook') in [
+        {k: v for k, v in hook.items() if k != 'priority'}
+        for hook in cfg.custom_hooks
+    ]
+    assert cfg.train_cfg.max_iters == 3 and cfg.work_dir == str(tmp_path)
