@@ -15,7 +15,7 @@ from helpers import FCN_DEMO, MCIBI_FCN, ROOT, run_failing, tool_env
 
 from mmseg_ctx.analysis.benchmark import (Benchmark, BenchmarkError, Options,
                                           Pair, Results, RunRecord,
-                                          SplitMetrics)
+                                          SplitMetrics, SuiteError)
 from mmseg_ctx.analysis.benchmark.orchestrator import work_dir_lock
 from mmseg_ctx.analysis.benchmark.records import write_json
 from mmseg_ctx.analysis.benchmark.run import load_run_config
@@ -129,41 +129,40 @@ def test_results_rebuilt_from_the_run_records(tmp_path, capsys):
     assert results.seeds == [0, 1]
 
 
-def failing_run(tmp_path, *args) -> str:
-    """The tool refused before training: no traceback, no run dir."""
+def refused(tmp_path, suite, error, out=None) -> None:
+    """The benchmark stops with ``error`` before training anything."""
     work = tmp_path / 'work'
-    stderr = run_failing(TOOL, *args, '--work-dir', str(work), '--seeds',
-                         '0', *([] if '--out-dir' in args else
-                                ['--out-dir', str(tmp_path / 'out')]))
-    assert 'Traceback' not in stderr
+    out = out or tmp_path / 'out'
+    benchmark = Benchmark(suite, Options(str(work), str(out), seeds=[0]))
+    with pytest.raises((SuiteError, BenchmarkError), match=error):
+        benchmark()
     assert not work.exists() or os.listdir(work) == []
-    return stderr
 
 
 def test_bad_suites_are_refused_before_training(tmp_path):
-    stderr = failing_run(tmp_path, '--pair', 'p', MCIBI_FCN,
-                         str(tmp_path / 'none.py'))
-    assert f"[benchmark] pair 'p': the baseline config {tmp_path}/none.py " \
-        'does not exist' in stderr
-    suite = tmp_path / 'suite.py'
-    suite.write_text('pairs = []\n')
-    assert f'[benchmark] {suite} must hold a non-empty list `suite`' in \
-        failing_run(tmp_path, str(suite))
-    suite.write_text(f'suite = [dict(name="p", baseline={FCN_DEMO!r})]\n')
-    assert "lacks ['method']" in failing_run(tmp_path, str(suite))
+    refused(tmp_path, [Pair('p', MCIBI_FCN, str(tmp_path / 'none.py'))],
+            f"pair 'p': the baseline config {tmp_path}/none.py does not "
+            'exist')
     # a pair whose configs differ beyond what it declares
-    suite.write_text(f'suite = [dict(name="p", method={MCIBI_FCN!r}, '
-                     f'baseline={FCN_DEMO!r}, differs=["custom_hooks"])]\n')
-    assert "[benchmark] pair 'p': the configs differ in " \
-        "['model.decode_head." in failing_run(tmp_path, str(suite))
-
-
-def test_unwritable_out_dir_is_refused_before_training(tmp_path):
+    refused(tmp_path, [Pair('p', MCIBI_FCN, FCN_DEMO, ('custom_hooks', ))],
+            r"pair 'p': the configs differ in \['model.decode_head.")
     blocker = tmp_path / 'file'
     blocker.write_text('')
-    stderr = failing_run(tmp_path, '--pair', 'p', MCIBI_FCN, FCN_DEMO,
-                         '--out-dir', str(blocker / 'out'))
-    assert f'[benchmark] cannot write to the out dir {blocker}/out' in stderr
+    refused(tmp_path, [Pair('p', MCIBI_FCN, FCN_DEMO)],
+            f'cannot write to the out dir {blocker}/out', blocker / 'out')
+
+
+def test_the_tool_refuses_in_one_line(tmp_path):
+    """What the tool prints: the reason, no traceback; nothing trained."""
+    suite = tmp_path / 'suite.py'
+    suite.write_text(f'suite = [dict(name="p", baseline={FCN_DEMO!r})]\n')
+    work = tmp_path / 'work'
+    stderr = run_failing(TOOL, str(suite), '--work-dir', str(work),
+                         '--out-dir', str(tmp_path / 'out'))
+    assert stderr.strip().splitlines()[-1] == (
+        f"[benchmark] {suite}: the pair {{'name': 'p', 'baseline': "
+        f"{FCN_DEMO!r}}} lacks ['method']")
+    assert 'Traceback' not in stderr and not work.exists()
 
 
 def test_report_only_names_a_broken_results_file(tmp_path):
