@@ -3,8 +3,8 @@
 # differing only in `differs` (checked before anything trains, and by
 # tests/test_analysis/test_benchmark/test_suite.py). The benchmark's scale:
 # half resolution (180x240), the half-width ResNet-18-D8 from scratch,
-# 800 iterations of 8 images (17 epochs: what about 6 hours a seed of this
-# suite buys on a 2-core CPU without bf16; the schedule pilot,
+# 800 iterations of 8 images (17 epochs: about 5 hours a seed of this suite
+# on a 2-core CPU without bf16, within the budget of 6; the schedule pilot,
 # camvid_pilot.py, measures how far from converged that is). Run with
 #   python tools/analysis_tools/benchmark.py \
 #       configs/benchmarks/camvid_ablations.py \
@@ -48,6 +48,7 @@ suite = [
             'model.decode_head.upsample', 'model.decode_head.basis_file',
             'model.decode_head.adaptive_temperature'
         ],
+        # DUpsampling with its temperature, as Table 1's 73.15 (Sec. 4.1.4)
         claim='DUpsampling Table 1, VOC: 72.15 -> 73.15 (+1.00) at OS 16'),
     dict(
         name='DUpsampling (DeepLabV3+)',

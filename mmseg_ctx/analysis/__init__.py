@@ -1,8 +1,9 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The library of the tools and tests: label basis estimation and mIoU*,
 memory initialisation by clustering, complexity counting, training-step
-and memory cost, timing, BN folding, report writing, ONNX export and the
-runner's command line.
+and memory cost, timing, BN folding, report writing, ONNX export, the
+runner's command line and (:mod:`.benchmark`, imported on its own) the
+benchmark of config pairs.
 
 The top layer: it may import everything below (``models``, ``engine``,
 ``datasets``, mmseg's APIs); nothing below imports it, and

@@ -211,15 +211,15 @@ def test_report_numbers(bench):
                             Pair(PAIR, bench.mcibi, bench.fcn))
     assert stats.deltas == pytest.approx(deltas, abs=0.005)
     cells = row(report.split('## Pairs')[1], f'| {PAIR} |')
-    assert cells[:5] == [
+    assert cells[:6] == [
         PAIR, 'mcibi_bench', 'fcn_bench',
-        ', '.join(f'{d:+.2f}' for d in deltas),
-        f'{statistics.mean(deltas):+.2f}'
+        ', '.join(f'{d:+.2f}' for d in deltas), mean_std(deltas, '+'),
+        f'{sum(d > 0 for d in deltas)}/2'
     ]
-    assert cells[5] == '[{:+.2f}, {:+.2f}]'.format(*stats.bootstrap)
-    assert cells[6] == '[{:+.2f}, {:+.2f}]'.format(*stats.t)
-    assert cells[7] == f'**{stats.verdict}**'
-    assert cells[8] == f'{stats.detectable:.2f}'
+    assert cells[6] == '[{:+.2f}, {:+.2f}]'.format(*stats.bootstrap)
+    assert cells[7] == '[{:+.2f}, {:+.2f}]'.format(*stats.t)
+    assert cells[8] == f'**{stats.verdict}**'
+    assert cells[9] == f'{stats.detectable:.2f}'
     assert row(report.split('Speed, method / baseline')[1],
                f'| {PAIR} |')[1:] == [
         f'{method["train_s_per_iter"] / baseline["train_s_per_iter"]:.2f}',
@@ -333,7 +333,7 @@ def test_report_only(bench):
         for s in SEEDS
     ]
     assert row(report.split('## Pairs')[1],
-               f'| {PAIR} |')[4] == f'{statistics.mean(deltas):+.2f}'
+               f'| {PAIR} |')[4] == mean_std(deltas, '+')
     assert '## Test split' not in report
     for name in ('curves.png', 'per_class.png'):
         assert (out / name).read_bytes()[:8] == PNG
@@ -380,3 +380,9 @@ def test_two_processes_a_run_and_the_basis_computed(tmp_path):
         assert 'GPU number: 2' in text  # mmengine's name for the processes
         assert 'CPUDistributedDataParallel' in text
         assert run['iterations'] == 2 and run['val']['mIoU'] >= 0
+        # both processes' images, once each, in the counts
+        val = run['val']
+        assert sorted(val['images']) == sorted(
+            os.listdir(data + '/images/validation'))
+        assert split_miou(SplitMetrics(**val)) == pytest.approx(
+            val['mIoU'], abs=0.01)

@@ -4,14 +4,16 @@ baseline) config pairs trained over seeds with the stock Runner, and what
 their paired differences say.
 
 - :mod:`.suite`: the pairs, their configs and the keys each pair is about;
-- :mod:`.orchestrator`: validation, the lock, the child processes, resume;
+- :mod:`.orchestrator`: validation, resume and skip, the timing pass;
+- :mod:`.processes`: the work dir's lock, children that die with the tool;
 - :mod:`.run` and :mod:`.speed`: the children (``python -m``), one run and
   the timing pass;
 - :mod:`.records`: the typed, versioned records;
 - :mod:`.stats`: paired bootstrap, t-interval, verdict, detectable effect;
 - :mod:`.report`: ``report.md`` and its plots.
 """
-from .orchestrator import Benchmark, BenchmarkError, Options, report_only
+from .orchestrator import Benchmark, Options, report_only
+from .processes import BenchmarkError
 from .records import (SCHEMA_VERSION, Pair, RecordError, Results, RunRecord,
                       SplitMetrics, Timing, read_results, read_run)
 from .stats import (PairStatistics, detectable_effect, pair_statistics,

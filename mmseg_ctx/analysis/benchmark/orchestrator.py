@@ -1,45 +1,39 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The suite: validate it whole, then train and evaluate every (config,
-seed) in a child process of its own, time the configs, write the report.
+"""The suite: take the work dir, validate everything, then train and
+evaluate every (config, seed) in a child process of its own, time the
+configs and write the report.
 
-Before anything trains, every config is loaded, every pair checked (its
-configs differ only in its ``differs``), the label bases made and the out
-dir found writable. A lock on the work dir keeps a second invocation out;
-the children die with the parent. ``results.json`` is rebuilt from the
-runs' own records (``{work_dir}/{config}/seed{S}/result.json``) and the
-runs it already holds: a recorded run is skipped, an interrupted one goes
-on from its last checkpoint (or, trained, to its evaluation).
+Before anything trains: the work dir's lock (a second invocation stops
+there), every config loaded, every pair that declares ``differs`` checked,
+the label bases made and both folders found writable; runs recorded under
+another precision or memory format than asked are refused.
+``results.json`` is rebuilt from the runs' own records
+(``{work_dir}/{config}/seed*/result.json``) and the runs it already holds
+(a corrupt one is named and kept aside, a newer version refused): a
+recorded run is skipped, an interrupted one goes on from its last
+checkpoint (or, trained, to its evaluation).
 """
 import argparse
-import contextlib
-import ctypes
 import dataclasses
-import fcntl
+import glob
 import os
 import os.path as osp
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 
-from .records import (RecordError, Results, RunRecord, Timing, read_json,
-                      read_results, read_run, write_json)
+from ..label_basis import ensure_label_basis
+from .processes import BenchmarkError, child, work_dir_lock
+from .records import (RESULT, NewerVersionError, Pair, RecordError, Results,
+                      RunRecord, Timing, read_json, read_results, read_run,
+                      write_json)
 from .report import write_report
-from .run import RESULT, ensure_basis
 from .suite import check_pairs, config_name, configs_of, load_configs
 
-LOCK = '.benchmark.lock'
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-class BenchmarkError(RuntimeError):
-    """A benchmark that cannot start; says why."""
+TIMING_ITERS = 20
 
 
 @dataclasses.dataclass
@@ -52,11 +46,8 @@ class Options:
     gpus: int = 1
     amp: bool = False
     channels_last: bool = False
-    timing_iters: Optional[int] = None  # None: 20, unless recorded
+    timing_iters: Optional[int] = None  # None: TIMING_ITERS, unless recorded
     no_timing: bool = False
-
-
-TIMING_ITERS = 20
 
 
 def parse_cfg_options(pairs: Sequence[str]) -> Optional[dict]:
@@ -66,30 +57,6 @@ def parse_cfg_options(pairs: Sequence[str]) -> Optional[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument('--options', nargs='+', action=DictAction)
     return parser.parse_args(['--options', *pairs]).options
-
-
-@contextlib.contextmanager
-def work_dir_lock(work_dir: str) -> Iterator[None]:
-    """Hold ``{work_dir}/.benchmark.lock`` (a lock the kernel drops with
-    the process), or raise naming the holder."""
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, LOCK)
-    with open(path, 'a+') as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            raise BenchmarkError(
-                f'another benchmark (pid {f.read().strip() or "?"}) runs in '
-                f'{work_dir}; wait for it or stop it') from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def check_writable(folder: str, what: str) -> None:
@@ -103,43 +70,21 @@ def check_writable(folder: str, what: str) -> None:
                              f'{error}') from error
 
 
-def die_with_parent() -> None:
-    """In the child, before it runs: SIGTERM when the parent dies, however
-    it dies (Linux; elsewhere the parent's own cleanup remains)."""
-    if sys.platform.startswith('linux'):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def child(module: str, args: Sequence[str], gpus: int = 1) -> int:
-    """``python -m module args``, or ``gpus`` processes of it under torch's
-    launcher (one per GPU, or gloo processes on a CPU machine, as
-    ``tools/dist_train.sh``); its exit status. The child dies with this
-    process."""
-    launch = [sys.executable, '-m', module]
-    if gpus > 1:
-        launch = [
-            sys.executable, '-m', 'torch.distributed.run',
-            f'--nproc_per_node={gpus}', f'--master_port={free_port()}', '-m',
-            module, '--launcher', 'pytorch'
-        ]
-    proc = subprocess.Popen([*launch, *args], preexec_fn=die_with_parent)
+def ensure_basis(key: str, cfg: Config) -> None:
+    """A DUpsampling config's label basis, computed from its training
+    labels by ``label_basis.py``'s estimator if the file is missing (or
+    was made for another ratio, code size or classes)."""
+    head = cfg.model.decode_head
+    if head.get('type') != 'DUpsamplingHead' or not head.get('basis_file') \
+            or head.get('upsample', 'dupsampling') != 'dupsampling':
+        return
     try:
-        return proc.wait()
-    finally:  # interrupted: end the run (torch's launcher passes SIGTERM on
-        # to its workers)
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        ensure_label_basis(cfg, head.basis_file, head.ratio,
+                           head.basis_channels)
+    except Exception as error:  # missing data, unreadable labels, ...
+        raise BenchmarkError(
+            f'{key}: cannot make its label basis {head.basis_file}: '
+            f'{type(error).__name__}: {error}') from error
 
 
 def run_dir_of(work_dir: str, key: str, seed: int) -> str:
@@ -156,50 +101,99 @@ def duration(seconds: float) -> str:
 
 
 def read_old_results(path: str) -> Optional[Results]:
-    """``results.json`` if it reads; a warning naming it, and None (the
-    runs' own records rebuild it), if not."""
+    """``results.json`` if it reads; if it is corrupt, a warning naming
+    it, the file moved aside and None (the runs' own records rebuild it).
+    A newer version is refused: rebuilding would lose what it holds."""
     if not osp.exists(path):
         return None
     try:
         return read_results(path)
+    except NewerVersionError as error:
+        raise BenchmarkError(str(error)) from error
     except RecordError as error:
-        print(f'[benchmark] warning: {error}; rebuilding it from the run '
-              'records of the work dir', flush=True)
+        aside = f'{path}.broken-{time.strftime("%Y%m%d_%H%M%S")}'
+        os.replace(path, aside)
+        print(f'[benchmark] warning: {error}; moved to {aside}, rebuilding '
+              'it from the run records of the work dir (runs and timings '
+              'only it held are lost)', flush=True)
         return None
 
 
-def collect_runs(jobs: Sequence[Tuple[str, int]], work_dir: str,
+def collect_runs(configs: Sequence[str], work_dir: str,
                  old: Optional[Results]) -> Dict[Tuple[str, int], RunRecord]:
-    """The recorded runs: each run's own record in the work dir, else the
-    one ``results.json`` holds (e.g. committed from another machine)."""
+    """The recorded runs: each run's own record in the work dir (every
+    seed), else the one ``results.json`` holds (e.g. committed from
+    another machine). An unreadable record is named and left out (the run
+    is evaluated again)."""
     records = {} if old is None else {r.job: r for r in old.runs}
-    for job in jobs:
-        path = osp.join(run_dir_of(work_dir, *job), RESULT)
-        if osp.exists(path):
-            records[job] = read_run(path)
+    for key in configs:
+        pattern = osp.join(work_dir, config_name(key), 'seed*', RESULT)
+        for path in sorted(glob.glob(pattern)):
+            try:
+                record = read_run(path)
+            except RecordError as error:
+                print(f'[benchmark] warning: {error}; the run is evaluated '
+                      'again', flush=True)
+                continue
+            records[record.job] = record
     return records
 
 
 class Benchmark:
     """A suite's runs, timing and report under ``options``."""
 
-    def __init__(self, suite, options: Options) -> None:
-        self.suite = suite
+    def __init__(self, suite: Sequence[Pair], options: Options) -> None:
+        self.suite = list(suite)
         self.options = options
         self.path = osp.join(options.out_dir, 'results.json')
-        self.configs: Dict[str, Config] = {}
+
+    @property
+    def jobs(self) -> List[Tuple[str, int]]:
+        """(config, seed) in the order they train: seed by seed."""
+        return [(key, seed) for seed in self.options.seeds
+                for key in configs_of(self.suite)]
 
     def validate(self) -> None:
-        """Everything that can fail before training: the configs, the
-        pairs' differences, the label bases, the folders."""
-        check_writable(self.options.out_dir, 'out dir')
-        check_writable(self.options.work_dir, 'work dir')
-        self.configs = load_configs(
-            self.suite, parse_cfg_options(self.options.cfg_options))
-        check_pairs(self.suite, self.configs)
-        for key, cfg in self.configs.items():
+        """What can fail before training, under the lock: the configs, the
+        pairs' differences, the label bases."""
+        configs = load_configs(self.suite,
+                               parse_cfg_options(self.options.cfg_options))
+        for name in check_pairs(self.suite, configs):
+            print(f'[benchmark] warning: pair {name!r} declares no '
+                  '`differs`: its configs are not compared', flush=True)
+        for key, cfg in configs.items():
             # here, not in the runs' processes, which would race to write it
-            ensure_basis(cfg)
+            ensure_basis(key, cfg)
+
+    def results(self) -> Results:
+        """The records so far, in job order (runs of other seeds after)."""
+        old = read_old_results(self.path)
+        records = collect_runs(configs_of(self.suite), self.options.work_dir,
+                               old)
+        jobs = self.jobs
+        jobs += sorted(job for job in records if job not in jobs)
+        return Results(
+            suite=self.suite,
+            seeds=sorted({seed for _, seed in jobs}),
+            runs=[records[job] for job in jobs if job in records],
+            timing=dict(old.timing) if old else {})
+
+    def check_precision(self, results: Results) -> None:
+        """Refuse runs recorded under another precision or memory format
+        than asked: they would be skipped and compared as if alike."""
+        wanted = dict(amp=self.options.amp,
+                      channels_last=self.options.channels_last)
+        other = [
+            f'{config_name(r.config)} seed {r.seed} ({field}={value})'
+            for r in results.runs if r.job in self.jobs
+            for field, value in (('amp', r.amp),
+                                 ('channels_last', r.channels_last))
+            if value is not None and value != wanted[field]
+        ]
+        if other:
+            raise BenchmarkError(
+                f'recorded under other options than asked ({wanted}): '
+                f'{", ".join(other)}; use another work and out dir')
 
     def _child_args(self) -> List[str]:
         args = []
@@ -211,32 +205,26 @@ class Benchmark:
             args += ['--cfg-options', *self.options.cfg_options]
         return args
 
-    def results(self) -> Results:
-        old = read_old_results(self.path)
-        jobs = [(key, seed) for seed in self.options.seeds
-                for key in configs_of(self.suite)]
-        records = collect_runs(jobs, self.options.work_dir, old)
-        # runs recorded by earlier invocations with other seeds stay
-        jobs += [job for job in records if job not in jobs]
-        return Results(
-            suite=list(self.suite),
-            seeds=sorted({seed for _, seed in jobs}),
-            runs=[records[job] for job in jobs if job in records],
-            timing=dict(old.timing) if old else {})
+    def _record(self, results: Results, record: RunRecord) -> None:
+        order = {job: i for i, job in enumerate(self.jobs)}
+        runs = [r for r in results.runs if r.job != record.job] + [record]
+        results.runs = sorted(
+            runs, key=lambda r: (order.get(r.job, len(order)), r.job))
+        write_json(results, self.path)
 
     def run_suite(self, results: Results) -> List[str]:
         """Train and evaluate every (config, seed) not recorded yet,
         writing ``results`` after each; what failed."""
-        recorded = {run.job for run in results.runs}
-        jobs = [(key, seed) for seed in self.options.seeds
-                for key in configs_of(self.suite)]
+        recorded = {run.job: run for run in results.runs}
+        jobs = self.jobs
         remaining = sum(job not in recorded for job in jobs)
         times, failed = [], []
         for index, (key, seed) in enumerate(jobs, 1):
             head = (f'[benchmark] {index}/{len(jobs)} {config_name(key)} '
                     f'seed {seed}')
             if (key, seed) in recorded:
-                print(f'{head}: skipped, already recorded', flush=True)
+                print(f'{head}: skipped, already recorded (val mIoU '
+                      f'{recorded[key, seed].val.mIoU:.2f})', flush=True)
                 continue
             run_dir = run_dir_of(self.options.work_dir, key, seed)
             start = time.perf_counter()
@@ -247,15 +235,16 @@ class Benchmark:
             times.append(time.perf_counter() - start)
             remaining -= 1
             eta = duration(statistics.mean(times) * remaining)
-            if code != 0:
+            try:
+                if code != 0:
+                    raise RecordError(f'exit status {code}')
+                record = read_run(osp.join(run_dir, RESULT))
+            except RecordError as error:
                 failed.append(f'{config_name(key)} seed {seed}')
-                print(f'{head}: failed (exit status {code}; logs in '
-                      f'{run_dir}), ETA {eta}', flush=True)
+                print(f'{head}: failed ({error}; logs in {run_dir}), ETA '
+                      f'{eta}', flush=True)
                 continue
-            record = read_run(osp.join(run_dir, RESULT))
-            results.runs = [r for r in results.runs if r.job != record.job]
-            results.runs.append(record)
-            write_json(results, self.path)
+            self._record(results, record)
             print(f'{head}: val mIoU {record.val.mIoU:.2f} '
                   f'({times[-1]:.0f} s), ETA {eta}', flush=True)
         return failed
@@ -290,9 +279,12 @@ class Benchmark:
 
     def __call__(self) -> List[str]:
         """Validate, run, time and report; what failed."""
-        self.validate()
+        check_writable(self.options.out_dir, 'out dir')
+        check_writable(self.options.work_dir, 'work dir')
         with work_dir_lock(self.options.work_dir):
+            self.validate()
             results = self.results()
+            self.check_precision(results)
             write_json(results, self.path)
             failed = self.run_suite(results)
             failed += self.timing_pass(results)

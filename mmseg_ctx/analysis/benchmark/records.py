@@ -5,20 +5,27 @@ typed, versioned and written atomically.
 
 Version 1 (the 800-iteration CamVid benchmark) had no ``version`` key, no
 ``differs`` or ``claim`` in its pairs, no per-image counts and no record
-of the precision; it is read as version 2 with those empty.
+of the precision; it is read as version 2 with those empty (``amp`` and
+``channels_last`` None: not recorded).
 """
 import dataclasses
 import json
 import os
 import os.path as osp
 import tempfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 SCHEMA_VERSION = 2
+RESULT = 'result.json'  # a finished run's record, in its work dir
+TRAINED = 'trained.json'  # written there once its training has ended
 
 
 class RecordError(ValueError):
     """A record file that cannot be read; names the file."""
+
+
+class NewerVersionError(RecordError):
+    """A record written by a newer version of the benchmark."""
 
 
 @dataclasses.dataclass
@@ -67,8 +74,8 @@ class RunRecord:
     checkpoint: str
     work_dir: str
     curve: List[List[float]]
-    amp: bool = False
-    channels_last: bool = False
+    amp: Optional[bool] = None  # None: not recorded (version 1)
+    channels_last: Optional[bool] = None
 
     @property
     def job(self) -> Tuple[str, int]:
@@ -105,8 +112,9 @@ class Results:
     def from_dict(cls, data: dict) -> 'Results':
         version = data.get('version', 1)
         if version > SCHEMA_VERSION:
-            raise ValueError(f'version {version} is newer than this tool '
-                             f'reads ({SCHEMA_VERSION})')
+            raise NewerVersionError(
+                f'version {version} is newer than this tool reads '
+                f'({SCHEMA_VERSION})')
         return cls(
             suite=[Pair(**pair) for pair in data['suite']],
             seeds=list(data['seeds']),
@@ -127,6 +135,9 @@ def atomic_write(path: str, data: bytes) -> None:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() makes it, not mkstemp
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()
@@ -154,10 +165,12 @@ def read_json(path: str) -> Any:
         raise RecordError(f'cannot read {path}: {error}') from error
 
 
-def _typed(build, path: str):
+def _typed(build: Callable[[dict], Any], path: str) -> Any:
     data = read_json(path)
     try:
         return build(data)
+    except NewerVersionError as error:
+        raise NewerVersionError(f'{path}: {error}') from error
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise RecordError(f'{path} is not a benchmark record: '
                           f'{type(error).__name__}: {error}') from error

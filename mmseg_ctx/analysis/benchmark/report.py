@@ -26,11 +26,13 @@ def mean_std(values: Sequence[float], sign: str = '') -> str:
 
 
 def interval(bounds: Optional[Tuple[float, float]]) -> str:
+    """``[low, high]``, signed, or ``-``."""
     return '-' if bounds is None else \
         f'[{bounds[0]:+.2f}, {bounds[1]:+.2f}]'
 
 
 def runs_of(results: Results, key: str) -> List[RunRecord]:
+    """The runs of a config."""
     return [r for r in results.runs if r.config == key]
 
 
@@ -77,12 +79,15 @@ def config_table(results: Results) -> List[str]:
 
 
 def pair_row(pair: Pair, stats: PairStatistics) -> str:
+    """A pair's row: Δ per seed, mean ± std, seeds won, the intervals, the
+    verdict, the detectable Δ and the paper's claim."""
     deltas = ', '.join(f'{d:+.2f}' for d in stats.deltas) or '-'
-    mean = '-' if stats.mean is None else f'{stats.mean:+.2f}'
+    won = f'{sum(d > 0 for d in stats.deltas)}/{len(stats.deltas)}'
     detectable = '-' if stats.detectable is None else \
         f'{stats.detectable:.2f}'
     return (f'| {pair.name} | {config_name(pair.method)} | '
-            f'{config_name(pair.baseline)} | {deltas} | {mean} | '
+            f'{config_name(pair.baseline)} | {deltas} | '
+            f'{mean_std(stats.deltas, "+")} | {won} | '
             f'{interval(stats.bootstrap)} | {interval(stats.t)} | '
             f'**{stats.verdict}** | {detectable} | {pair.claim or "-"} |')
 
@@ -91,10 +96,10 @@ def pair_table(results: Results, split: str = 'val') -> List[str]:
     """The pairs' statistics on ``split`` (on test, the pairs both of
     whose configs have test results)."""
     lines = [
-        f'| pair | method | baseline | Δ {split} mIoU per seed | mean Δ | '
+        f'| pair | method | baseline | Δ {split} mIoU per seed | Δ | won | '
         f'{CONFIDENCE:.0%} bootstrap | {CONFIDENCE:.0%} t-interval | '
         'verdict | detectable Δ | paper |',
-        '|---|---|---|---|---:|---:|---:|---|---:|---|'
+        '|---|---|---|---|---:|---:|---:|---:|---|---:|---|'
     ]
     for pair in results.suite:
         stats = pair_statistics(results, pair, split)
@@ -154,13 +159,14 @@ def test_table(results: Results) -> List[str]:
 
 
 STATISTICS_NOTE = (
-    'Δ: method − baseline, seed by seed on the seeds both have. Bootstrap: '
-    'the percentile interval of the mean Δ over resamplings of the seeds '
-    'and the val images together, every mIoU recomputed from the summed '
-    'intersection and union counts of the drawn images (- where the runs '
-    'have no per-image counts). t-interval: over the seeds. Verdict: '
-    '**better** or **worse** where the bootstrap interval (else the '
-    't-interval) excludes 0, else **not established**. Detectable Δ: the '
+    'Δ: method − baseline, seed by seed on the seeds both have (mean ± '
+    'std; won: seeds where Δ > 0). Bootstrap: the percentile interval of '
+    'the mean Δ over resamplings of the seeds and the evaluated images '
+    'together, every mIoU recomputed from the summed intersection and '
+    'union counts of the drawn images (- where the runs have no per-image '
+    'counts). t-interval: over the seeds. Verdict: **better** or **worse** '
+    'where both intervals (the t-interval alone without counts) exclude 0 '
+    'on the same side, else **not established**. Detectable Δ: the '
     'smallest mean Δ a paired t-test at 5% detects with 80% power at the '
     'spread of the seeds. Paper: the paper\'s own comparison.')
 
@@ -168,7 +174,8 @@ STATISTICS_NOTE = (
 def markdown_report(results: Results) -> str:
     devices = sorted({t.device for t in results.timing.values()})
     precision = sorted({
-        ('bf16/fp16 AMP' if r.amp else 'fp32') +
+        {None: 'precision not recorded', True: 'AMP (bf16 on a CPU, fp16 '
+         'on a GPU)', False: 'fp32'}[r.amp] +
         (', channels-last' if r.channels_last else '')
         for r in results.runs
     })

@@ -22,38 +22,24 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import BaseLoop, Runner, find_latest_checkpoint
 from mmseg.registry import RUNNERS
 
 from ...engine import (add_rng_state_hook, release_distributed,
                        setup_cpu_distributed)
 from ...models.utils import check_num_classes
 from ..complexity import flop_analyzer
-from ..label_basis import ensure_label_basis
 from ..runner_args import apply_training_options, load_runner_config
 from .metrics import PerClassIoUMetric
-from .records import RunRecord, SplitMetrics, read_json, write_json
+from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
+                      write_json)
 from .suite import config_file
-
-RESULT = 'result.json'  # a finished run's record, in its work dir
-TRAINED = 'trained.json'  # written once its training has ended
 
 
 def build_runner(cfg: Config) -> Runner:
     """The stock runner, as ``tools/train.py`` builds it."""
     return Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
-
-
-def ensure_basis(cfg: Config) -> None:
-    """A DUpsampling config's label basis, computed from its training
-    labels by ``label_basis.py``'s estimator if the file is missing (or
-    was made for another ratio, code size or classes)."""
-    head = cfg.model.decode_head
-    if head.get('type') == 'DUpsamplingHead' and head.get('basis_file') \
-            and head.get('upsample', 'dupsampling') == 'dupsampling':
-        ensure_label_basis(cfg, head.basis_file, head.ratio,
-                           head.basis_channels)
 
 
 def train(cfg: Config, seed: int) -> dict:
@@ -105,7 +91,7 @@ def per_class_evaluator(evaluator: Union[dict, list]) -> dict:
     return dict(type='PerClassIoUMetric', iou_metrics=['mIoU'], **keep)
 
 
-def split_metrics(metrics: Dict[str, float], loop) -> SplitMetrics:
+def split_metrics(metrics: Dict[str, float], loop: BaseLoop) -> SplitMetrics:
     """The metrics of a val or test loop, with its metric's per-image
     counts."""
     per_class = {
@@ -209,9 +195,9 @@ def run_one(key: str, seed: int, cfg: Config) -> Optional[RunRecord]:
         record = RunRecord(
             config=key, seed=seed, **evaluation, **read_json(trained),
             work_dir=cfg.work_dir, curve=read_curve(cfg.work_dir),
-            amp='Amp' in cfg.optim_wrapper.type,
+            amp='Amp' in cfg.optim_wrapper.get('type', ''),
             channels_last=any(h.get('type') == 'ChannelsLastHook'
-                              for h in cfg.get('custom_hooks', [])))
+                              for h in cfg.get('custom_hooks') or []))
         write_json(record, osp.join(cfg.work_dir, RESULT))
     release_distributed()
     return record

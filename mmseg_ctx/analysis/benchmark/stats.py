@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """What a pair's runs can say: the paired difference per seed, a 95%
 interval from a paired bootstrap over seeds and images, the t-interval
-over seeds beside it, the verdict the interval gives and the smallest
+over seeds beside it, the verdict both intervals give and the smallest
 effect the design detects.
 
 The bootstrap resamples the seeds (pairing the method's run with the
@@ -118,15 +118,20 @@ def detectable_effect(deltas: Sequence[float],
     return float(quantiles * np.std(deltas, ddof=1) / np.sqrt(n))
 
 
-def verdict(interval: Optional[Tuple[float, float]]) -> str:
-    """``better`` or ``worse`` where the interval excludes 0, else ``not
-    established``."""
-    if interval is None:
+def verdict(*intervals: Optional[Tuple[float, float]]) -> str:
+    """``better`` or ``worse`` where every interval given excludes 0 on
+    the same side, else ``not established`` (also when one is missing: a
+    single seed has no t-interval).
+
+    With few seeds the percentile bootstrap is little wider than the range
+    of the per-seed differences (3 seeds all drawn alike: 1 chance in 9),
+    so it never decides alone: the t-interval over the seeds must agree.
+    """
+    if not intervals or any(i is None for i in intervals):
         return 'not established'
-    low, high = interval
-    if low > 0:
+    if all(low > 0 for low, _ in intervals):
         return 'better'
-    if high < 0:
+    if all(high < 0 for _, high in intervals):
         return 'worse'
     return 'not established'
 
@@ -158,11 +163,19 @@ def paired_runs(results: Results, pair: Pair,
             and getattr(r, split) is not None]
 
 
+def counts_agree(split: SplitMetrics) -> bool:
+    """Whether the split's per-image counts give its recorded mIoU (not
+    so under ``nan_to_num``, which the bootstrap does not model)."""
+    return split.intersect is not None and abs(
+        split_miou(split) - split.mIoU) <= 0.01
+
+
 def pair_statistics(results: Results, pair: Pair, split: str = 'val',
                     samples: int = BOOTSTRAP_SAMPLES) -> PairStatistics:
-    """The pair's statistics on ``split``; the verdict comes from the
-    bootstrap interval, or from the t-interval where the runs have no
-    per-image counts (records of version 1)."""
+    """The pair's statistics on ``split``. The verdict needs the bootstrap
+    interval and the t-interval to agree; runs without per-image counts
+    (records of version 1), or whose counts do not give their mIoU, have
+    no bootstrap, and the t-interval decides alone."""
     runs = paired_runs(results, pair, split)
     deltas = [
         round(getattr(m, split).mIoU - getattr(b, split).mIoU, 2)
@@ -170,7 +183,7 @@ def pair_statistics(results: Results, pair: Pair, split: str = 'val',
     ]
     splits = [(getattr(m, split), getattr(b, split)) for m, b in runs]
     bootstrap = None
-    if runs and all(s.intersect is not None for p in splits for s in p):
+    if runs and all(counts_agree(s) for p in splits for s in p):
         bootstrap = paired_bootstrap([m for m, _ in splits],
                                      [b for _, b in splits], samples)
     t = t_interval(deltas)
@@ -180,5 +193,5 @@ def pair_statistics(results: Results, pair: Pair, split: str = 'val',
         mean=float(np.mean(deltas)) if deltas else None,
         bootstrap=bootstrap,
         t=t,
-        verdict=verdict(bootstrap if bootstrap is not None else t),
+        verdict=verdict(*([bootstrap, t] if bootstrap else [t])),
         detectable=detectable_effect(deltas))

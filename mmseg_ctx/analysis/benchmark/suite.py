@@ -20,15 +20,18 @@ from .records import Pair
 
 ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-#: the keys of a config that mmengine's Runner reads (``Runner.from_cfg``):
-#: what a pair is compared on
+#: what a pair is compared on: the keys of a config that mmengine's
+#: ``Runner.from_cfg`` (or a ``runner_type``) reads, but the run's own
+#: ``work_dir`` and ``experiment_name``, and the modules it imports
 RUNNER_KEYS = ('model', 'train_dataloader', 'val_dataloader',
                'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg',
-               'optim_wrapper', 'param_scheduler', 'val_evaluator',
-               'test_evaluator', 'default_hooks', 'custom_hooks',
-               'data_preprocessor', 'load_from', 'resume', 'launcher',
-               'env_cfg', 'log_processor', 'log_level', 'visualizer',
-               'default_scope', 'randomness', 'custom_imports')
+               'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
+               'val_evaluator', 'test_evaluator', 'default_hooks',
+               'custom_hooks', 'data_preprocessor', 'load_from', 'resume',
+               'launcher', 'env_cfg', 'log_processor', 'log_level',
+               'visualizer', 'default_scope', 'randomness',
+               'model_wrapper_cfg', 'compile', 'runner_type',
+               'custom_imports')
 PAIR_KEYS = {'name', 'method', 'baseline', 'differs', 'claim'}
 
 
@@ -47,10 +50,12 @@ def config_key(path: str, folder: str) -> str:
 
 
 def config_file(key: str) -> str:
+    """The file of a config key (``pkg::path`` through mmengine's hub)."""
     return get_config(key).filename if '::' in key else osp.join(ROOT, key)
 
 
 def config_name(key: str) -> str:
+    """The config's file name without ``.py``: its work dir's name."""
     return osp.splitext(osp.basename(key))[0]
 
 
@@ -182,11 +187,14 @@ def undeclared_differences(pair: Pair, method: Config,
     ]
 
 
-def check_pairs(suite: Sequence[Pair], configs: Dict[str, Config]) -> None:
+def check_pairs(suite: Sequence[Pair],
+                configs: Dict[str, Config]) -> List[str]:
     """Refuse a pair that declares ``differs`` and whose configs differ
-    elsewhere."""
+    elsewhere; the names of the pairs that declare nothing (unchecked)."""
+    unchecked = []
     for pair in suite:
         if not pair.differs:
+            unchecked.append(pair.name)
             continue
         extra = undeclared_differences(pair, configs[pair.method],
                                        configs[pair.baseline])
@@ -194,3 +202,4 @@ def check_pairs(suite: Sequence[Pair], configs: Dict[str, Config]) -> None:
             raise SuiteError(
                 f'pair {pair.name!r}: the configs differ in {extra}, beyond '
                 f'the keys the pair is about {list(pair.differs)}')
+    return unchecked

@@ -32,10 +32,17 @@ LABEL_BASIS_TOOL = 'tools/analysis_tools/label_basis.py'
 
 def save_label_basis(record: dict, path: str) -> None:
     """Write a basis record (checked as :func:`load_label_basis` reads it)
-    to ``path``, creating its folder."""
+    to ``path``, creating its folder; whole or not at all (a reader never
+    sees half a file)."""
     check_label_basis(record, path)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    torch.save(record, path)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    try:
+        torch.save(record, tmp)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
 
 
 def load_label_basis(path: str,

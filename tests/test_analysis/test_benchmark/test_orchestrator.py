@@ -16,7 +16,7 @@ from helpers import FCN_DEMO, MCIBI_FCN, ROOT, run_failing, tool_env
 from mmseg_ctx.analysis.benchmark import (Benchmark, BenchmarkError, Options,
                                           Pair, Results, RunRecord,
                                           SplitMetrics, SuiteError)
-from mmseg_ctx.analysis.benchmark.orchestrator import work_dir_lock
+from mmseg_ctx.analysis.benchmark.processes import work_dir_lock
 from mmseg_ctx.analysis.benchmark.records import write_json
 from mmseg_ctx.analysis.benchmark.run import load_run_config
 
@@ -47,7 +47,7 @@ def test_a_second_invocation_is_refused(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, '-c', textwrap.dedent(f'''
             import time
-            from mmseg_ctx.analysis.benchmark.orchestrator import \\
+            from mmseg_ctx.analysis.benchmark.processes import \\
                 work_dir_lock
             with work_dir_lock({str(work)!r}):
                 print('locked', flush=True)
@@ -83,7 +83,7 @@ def test_children_die_with_the_parent(tmp_path):
                                         [str(tmp_path)])
     parent = subprocess.Popen([
         sys.executable, '-c',
-        'from mmseg_ctx.analysis.benchmark.orchestrator import child; '
+        'from mmseg_ctx.analysis.benchmark.processes import child; '
         f'child("sleeper", [{str(pid_file)!r}])'
     ], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
@@ -107,26 +107,52 @@ def test_children_die_with_the_parent(tmp_path):
 
 
 def test_results_rebuilt_from_the_run_records(tmp_path, capsys):
-    """A corrupt results.json is named and rebuilt from the runs' own
-    records; runs it holds that the work dir has not (committed from
-    another machine) are kept when it reads."""
+    """A corrupt results.json is named, kept aside and rebuilt from the
+    runs' own records, every seed on disk; runs it holds that the work dir
+    has not (committed from another machine) are kept when it reads; a
+    newer version is refused, not overwritten."""
     work, out = tmp_path / 'work', tmp_path / 'out'
     suite = [Pair('p', 'configs/m.py', 'configs/b.py')]
-    on_disk = record('configs/m.py', 0, 40., str(work / 'm' / 'seed0'))
-    write_json(on_disk, str(work / 'm' / 'seed0' / 'result.json'))
+    on_disk = [
+        record('configs/m.py', seed, 40., str(work / 'm' / f'seed{seed}'))
+        for seed in (0, 3)
+    ]
+    for run in on_disk:
+        write_json(run, os.path.join(run.work_dir, 'result.json'))
     out.mkdir()
     (out / 'results.json').write_text('{"suite": [')
     benchmark = Benchmark(suite, Options(str(work), str(out), seeds=[0]))
     results = benchmark.results()
-    assert f'cannot read {out / "results.json"}' in capsys.readouterr().out
-    assert results.runs == [on_disk] and results.seeds == [0]
+    stdout = capsys.readouterr().out
+    assert f'cannot read {out / "results.json"}' in stdout
+    (aside, ) = [p for p in os.listdir(out) if p != 'results.json']
+    assert aside.startswith('results.json.broken-') and aside in stdout
+    assert (out / aside).read_text() == '{"suite": ['
+    assert results.runs == on_disk and results.seeds == [0, 3]
     # a readable results.json: its runs beside the work dir's
     elsewhere = record('configs/b.py', 1, 30., 'elsewhere')
-    write_json(Results(suite, [1], [elsewhere], {}), str(out /
-                                                         'results.json'))
-    results = benchmark.results()
-    assert results.runs == [on_disk, elsewhere]
-    assert results.seeds == [0, 1]
+    write_json(Results(suite, [1], [elsewhere], {}),
+               str(out / 'results.json'))
+    assert benchmark.results().runs == [on_disk[0], elsewhere, on_disk[1]]
+    (out / 'results.json').write_text(
+        '{"version": 3, "suite": [], "seeds": [], "runs": []}')
+    with pytest.raises(BenchmarkError, match='version 3 is newer'):
+        benchmark.results()
+    assert 'version": 3' in (out / 'results.json').read_text()
+
+
+def test_runs_of_another_precision_are_refused(tmp_path):
+    work = tmp_path / 'work'
+    fp32 = record('configs/m.py', 0, 40., str(work / 'm' / 'seed0'))
+    fp32.amp, fp32.channels_last = False, False
+    write_json(fp32, os.path.join(fp32.work_dir, 'result.json'))
+    benchmark = Benchmark([Pair('p', 'configs/m.py', 'configs/b.py')],
+                          Options(str(work), str(tmp_path), amp=True,
+                                  seeds=[0]))
+    with pytest.raises(BenchmarkError, match=r"m seed 0 \(amp=False\)"):
+        benchmark.check_precision(benchmark.results())
+    benchmark.options.amp = False
+    benchmark.check_precision(benchmark.results())
 
 
 def refused(tmp_path, suite, error, out=None) -> None:
@@ -136,7 +162,7 @@ def refused(tmp_path, suite, error, out=None) -> None:
     benchmark = Benchmark(suite, Options(str(work), str(out), seeds=[0]))
     with pytest.raises((SuiteError, BenchmarkError), match=error):
         benchmark()
-    assert not work.exists() or os.listdir(work) == []
+    assert not work.exists() or os.listdir(work) == ['.benchmark.lock']
 
 
 def test_bad_suites_are_refused_before_training(tmp_path):

@@ -10,7 +10,7 @@ IMAGES = ['a.png', 'b.png', 'c.png']
 
 def split(iou: float) -> SplitMetrics:
     union = [[100, 100]] * 3
-    intersect = [[int(100 * iou)] * 2] * 3
+    intersect = [[round(100 * iou)] * 2] * 3
     return SplitMetrics(iou * 100, 0., 0., {'x': iou * 100, 'y': None},
                         IMAGES, intersect, union)
 
@@ -41,13 +41,14 @@ def test_pair_tables():
     val = report.split('## Pairs')[1]
     stats = pair_statistics(results, pairs[0])
     cells = row(val, '| with test |')
-    assert cells[3:5] == ['+5.00, +7.00, +6.00', '+6.00']
-    assert cells[5] == '[{:+.2f}, {:+.2f}]'.format(*stats.bootstrap)
-    assert cells[7:] == ['**better**', f'{stats.detectable:.2f}',
+    assert cells[3:6] == ['+5.00, +7.00, +6.00', '+6.00 ± 1.00', '3/3']
+    assert cells[6] == '[{:+.2f}, {:+.2f}]'.format(*stats.bootstrap)
+    assert cells[7] == '[{:+.2f}, {:+.2f}]'.format(*stats.t)
+    assert cells[8:] == ['**better**', f'{stats.detectable:.2f}',
                          'Table 1: +5']
-    assert row(val, '| val only |')[7] == '**worse**'
+    assert row(val, '| val only |')[5:9:3] == ['0/3', '**worse**']
     test = report.split('## Test split')[1]
-    assert row(test, '| with test |')[4] == '+6.00'
+    assert row(test, '| with test |')[4] == '+6.00 ± 1.00'
     assert '| val only |' not in test
     configs = report.split('## Configs')[1]
     assert row(configs, '| m |')[1:3] == ['3', '56.00 ± 1.00']

@@ -61,6 +61,32 @@ def test_bootstrap_constant_difference():
     assert (low, high) == pytest.approx((10., 10.))
     assert verdict((low, high)) == 'better'
     assert verdict((-high, -low)) == 'worse'
+    # both intervals must agree
+    assert verdict((low, high), (-1., 20.)) == 'not established'
+    assert verdict((low, high), None) == 'not established'
+
+
+def test_the_same_images_for_every_run():
+    """Method and baseline with the same counts: whatever images are
+    drawn, their difference is 0 (an image draw per run would not be)."""
+    rng = np.random.default_rng(0)
+    union = rng.integers(1, 100, (len(IMAGES), CLASSES))
+    intersect = (union * rng.uniform(0, 1, union.shape)).astype(int)
+    runs = [split(intersect, union)]
+    assert paired_bootstrap(runs, runs, samples=500) == (0., 0.)
+
+
+def test_bootstrap_pools_the_drawn_images():
+    """One seed, two images of one class: a (1 of 1 pixel right) and b (0
+    of 9). Drawing two images gives aa (1/4): IoU 100 %, ab (1/2): 1/10,
+    not the 50 % of averaged IoUs, bb (1/4): 0; the baseline is 0. The
+    central 40 % of the draws is ab's."""
+    method = split([[1], [0]], [[1], [9]], images=['a', 'b'])
+    baseline = split([[0], [0]], [[1], [9]], images=['a', 'b'])
+    assert paired_bootstrap([method], [baseline], samples=4000,
+                            confidence=0.4) == pytest.approx((10., 10.))
+    assert paired_bootstrap([method], [baseline],
+                            samples=4000) == pytest.approx((0., 100.))
 
 
 def test_bootstrap_resamples_the_seeds():
@@ -72,6 +98,22 @@ def test_bootstrap_resamples_the_seeds():
     baseline = [fixed_iou(base, 2), fixed_iou(base, 3)]
     low, high = paired_bootstrap(method, baseline, samples=4000)
     assert (low, high) == pytest.approx((1., 3.))
+
+
+def test_consistent_signs_are_not_enough():
+    """Three seeds, all better but spread wide (+0.1, +0.7, +1.1, as the
+    first CamVid suite measured MCIBI on FCN): the bootstrap over seeds is
+    about their range, the t-interval holds 0, no verdict."""
+    base = [.5] * CLASSES
+    method = [fixed_iou([.5 + d / 100] * CLASSES, s)
+              for s, d in enumerate((.1, .7, 1.1))]
+    baseline = [fixed_iou(base, s + 3) for s in range(3)]
+    boot = paired_bootstrap(method, baseline, samples=4000)
+    assert boot == pytest.approx((.1, 1.1), abs=1e-6)
+    t = t_interval([.1, .7, 1.1])
+    assert t[0] < 0 < t[1]
+    assert verdict(boot) == 'better' and verdict(boot, t) == \
+        'not established'
 
 
 def test_bootstrap_resamples_the_images():
@@ -129,7 +171,12 @@ def test_pair_statistics():
     stats = pair_statistics(results, pair, samples=500)
     assert stats.seeds == [0, 1] and stats.deltas == [10., 10.]
     assert stats.bootstrap == pytest.approx((10., 10.))
+    assert stats.t == (10., 10.)
     assert stats.verdict == 'better' and stats.detectable == 0
+    # counts that do not give the recorded mIoU (nan_to_num): no bootstrap
+    runs[0].val.mIoU += 1
+    assert pair_statistics(results, pair, samples=500).bootstrap is None
+    runs[0].val.mIoU -= 1
     for run in runs:
         run.val.intersect = run.val.union = run.val.images = None
     stats = pair_statistics(results, pair)
