@@ -10,7 +10,7 @@ their paired differences say.
   the timing pass;
 - :mod:`.records`: the typed, versioned records;
 - :mod:`.stats`: paired bootstrap, t-interval, verdict, detectable effect;
-- :mod:`.report`: ``report.md`` and its plots.
+- :mod:`.report` and :mod:`.plots`: ``report.md`` and its plots.
 """
 from .orchestrator import Benchmark, Options, report_only
 from .processes import BenchmarkError

@@ -108,6 +108,10 @@ class Results:
     timing: Dict[str, Timing]
     version: int = SCHEMA_VERSION
 
+    def runs_of(self, key: str) -> List[RunRecord]:
+        """The runs of a config."""
+        return [run for run in self.runs if run.config == key]
+
     @classmethod
     def from_dict(cls, data: dict) -> 'Results':
         version = data.get('version', 1)

@@ -10,6 +10,7 @@ Run as ``python -m mmseg_ctx.analysis.benchmark.speed CONFIG [CONFIG ...]
 """
 import argparse
 import copy
+import dataclasses
 import itertools
 import os.path as osp
 import statistics
@@ -138,7 +139,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     timing = measure_speed(args.configs, args.work_dir, args.iters,
                            args.cfg_options, args.amp, args.channels_last)
-    write_json({key: value.__dict__
+    write_json({key: dataclasses.asdict(value)
                 for key, value in timing.items()},
                osp.join(args.work_dir, 'timing.json'))
 
