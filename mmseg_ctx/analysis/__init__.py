@@ -13,7 +13,7 @@ from .bn_folding import count_batch_norms, fold_batch_norm, load_folded_model
 from .complexity import flop_analyzer, sdpa_flop_jit
 from .cost import TrainStep, peak_bytes
 from .label_basis import (bilinear_restore, compute_label_basis,
-                          ensure_label_basis, upper_bound)
+                          ensure_config_basis, ensure_label_basis, upper_bound)
 from .label_basis_estimator import LabelBasisEstimator
 from .memory_init import (check_trained_weights, cosine_cluster_center,
                           mcibi_head, pixel_representations)
@@ -27,7 +27,8 @@ __all__ = [
     'LabelBasisEstimator', 'SegLogits', 'TrainStep', 'add_runner_args',
     'apply_training_options',
     'bilinear_restore', 'check_trained_weights', 'compute_label_basis',
-    'cosine_cluster_center', 'count_batch_norms', 'ensure_label_basis',
+    'cosine_cluster_center', 'count_batch_norms', 'ensure_config_basis',
+    'ensure_label_basis',
     'export_onnx', 'flop_analyzer', 'fold_batch_norm', 'load_folded_model',
     'load_runner_config', 'mcibi_head', 'onnx_differences',
     'parse_runner_args', 'peak_bytes', 'pixel_representations',

@@ -4,7 +4,7 @@ an mmseg dataset config, and its upper bound (Table 1, mIoU*). The file
 format is :mod:`mmseg_ctx.models.utils.label_basis`'s."""
 import copy
 import os.path as osp
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -106,6 +106,19 @@ def ensure_label_basis(cfg: Config, path: str, ratio: int, channels: int,
     record = compute_label_basis(cfg, ratio, channels, **kwargs)
     save_label_basis(record, path)
     return record
+
+
+def ensure_config_basis(cfg: Config) -> Optional[dict]:
+    """The label basis a config's ``DUpsamplingHead`` reads from its
+    ``basis_file``, made by :func:`ensure_label_basis`; ``None`` for a
+    config without one (another head, a basis given inline, or
+    ``upsample='bilinear'``, which has no basis)."""
+    head = cfg.model.decode_head
+    if head.get('type') != 'DUpsamplingHead' or not head.get('basis_file') \
+            or head.get('upsample', 'dupsampling') != 'dupsampling':
+        return None
+    return ensure_label_basis(cfg, head.basis_file, head.ratio,
+                              head.basis_channels)
 
 
 def bilinear_restore(labels: Tensor, ratio: int, num_classes: int,

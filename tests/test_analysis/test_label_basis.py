@@ -11,7 +11,8 @@ from mmengine.config import Config
 
 import mmseg_ctx  # noqa: F401
 from mmseg_ctx.analysis import (bilinear_restore, compute_label_basis,
-                                ensure_label_basis, upper_bound)
+                                ensure_config_basis, ensure_label_basis,
+                                upper_bound)
 from mmseg_ctx.models.utils import load_label_basis
 
 K = 9  # ContextShapes
@@ -71,6 +72,26 @@ def test_ensure_reuses_a_matching_basis_only(tiny_config, tmp_path):
     other = ensure_label_basis(cfg, path, 4, 12)
     assert other['channels'] == 12
     assert load_label_basis(path)['channels'] == 12  # recomputed, written
+
+
+def test_a_config_gets_the_basis_its_head_reads(tiny_config, tmp_path):
+    """A DUpsamplingHead's basis_file is made at its ratio and size; a
+    head with no basis to read (another head, a basis given inline,
+    ``upsample='bilinear'``) gets none and no file."""
+    cfg = Config.fromfile(tiny_config)
+    assert ensure_config_basis(cfg) is None  # an FCNHead
+    path = str(tmp_path / 'basis.pth')
+    cfg.model.decode_head = dict(type='DUpsamplingHead', basis_file=path,
+                                 ratio=4, basis_channels=8)
+    record = ensure_config_basis(cfg)
+    assert (record['ratio'], record['channels']) == (4, 8)
+    assert load_label_basis(path)['channels'] == 8
+    for head in (dict(basis_file=None, basis=torch.eye(144)),
+                 dict(basis_file=str(tmp_path / 'no.pth'),
+                      upsample='bilinear')):
+        cfg.model.decode_head.update(head)
+        assert ensure_config_basis(cfg) is None
+    assert not osp.exists(str(tmp_path / 'no.pth'))
 
 
 def test_bilinear_baseline():

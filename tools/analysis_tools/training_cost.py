@@ -39,7 +39,7 @@ from mmseg.models.utils import Encoding
 from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import (TrainStep, ensure_label_basis, peak_bytes,
+from mmseg_ctx.analysis import (TrainStep, ensure_config_basis, peak_bytes,
                                 write_markdown)
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.engine import amp_runs_natively
@@ -108,11 +108,7 @@ def time_steps(configs: Sequence[str], args: argparse.Namespace,
     turns; the AMP variants only where ``amp_runs_natively``."""
     steps = {}
     for config in configs:
-        cfg = Config.fromfile(config)
-        head = cfg.model.decode_head
-        if head.type == 'DUpsamplingHead':  # computed from the training set
-            ensure_label_basis(cfg, head.basis_file, head.ratio,
-                               head.basis_channels)
+        ensure_config_basis(Config.fromfile(config))  # from its train set
         crop, batch = shape_of(config, args)
         for amp, channels_last in VARIANTS:
             if amp and not amp_runs_natively(device):

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 
-from ..label_basis import ensure_label_basis
+from ..label_basis import ensure_config_basis
 from .processes import BenchmarkError, child, work_dir_lock
 from .records import (RESULT, NewerVersionError, Pair, RecordError, Results,
                       RunRecord, Timing, read_json, read_results, read_run,
@@ -74,16 +74,12 @@ def ensure_basis(key: str, cfg: Config) -> None:
     """A DUpsampling config's label basis, computed from its training
     labels by ``label_basis.py``'s estimator if the file is missing (or
     was made for another ratio, code size or classes)."""
-    head = cfg.model.decode_head
-    if head.get('type') != 'DUpsamplingHead' or not head.get('basis_file') \
-            or head.get('upsample', 'dupsampling') != 'dupsampling':
-        return
     try:
-        ensure_label_basis(cfg, head.basis_file, head.ratio,
-                           head.basis_channels)
+        ensure_config_basis(cfg)
     except Exception as error:  # missing data, unreadable labels, ...
         raise BenchmarkError(
-            f'{key}: cannot make its label basis {head.basis_file}: '
+            f'{key}: cannot make its label basis '
+            f'{cfg.model.decode_head.basis_file}: '
             f'{type(error).__name__}: {error}') from error
 
 
