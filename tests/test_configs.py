@@ -241,6 +241,36 @@ def test_benchmark_suites_cpu_and_gpu():
                         None if suite is cpu else 'open-mmlab://resnet50_v1c')
 
 
+def test_the_ablation_suite_is_the_short_one_at_70_epochs():
+    """camvid_ablations.py trains the 800-iteration configs for 3220
+    iterations (70 epochs of 8 of the 367 images), the poly decay to the
+    new end, validation and a checkpoint every 322: nothing else moves."""
+    suite_file = osp.join(ROOT, 'configs', 'benchmarks', 'camvid_ablations.py')
+    folder = osp.dirname(suite_file)
+    schedule = ('max_iters', 'train_cfg', 'param_scheduler', 'default_hooks')
+    for pair in Config.fromfile(suite_file).suite:
+        for key in ('method', 'baseline'):
+            path = osp.join(folder, pair[key])
+            assert '_1xb8-3220it_' in path
+            configs = [
+                Config.fromfile(p).to_dict()
+                for p in (path, path.replace('3220it', '800it'))
+            ]
+            long, short = configs
+            assert long['train_cfg'] == dict(
+                short['train_cfg'], max_iters=3220, val_interval=322)
+            assert long['param_scheduler'] == [
+                short['param_scheduler'][0],
+                dict(short['param_scheduler'][1], end=3220)
+            ]
+            long['default_hooks']['checkpoint']['interval'] = 200
+            assert long['default_hooks'] == short['default_hooks']
+            for cfg in configs:
+                for name in schedule:
+                    cfg.pop(name)
+            assert long == short
+
+
 def test_encnet_without_its_modules():
     """EncNet's Table 1 baseline keeps the layers of EncNet's head but
     the Context Encoding Module (its 3x3 bottleneck and classifier, as an

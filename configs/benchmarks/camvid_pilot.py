@@ -4,7 +4,7 @@
 # beyond the budget of about 6 hours a seed of the suite, the budget's N,
 # the suite then said to be not converged). Run with
 #   python tools/analysis_tools/benchmark.py \
-#       configs/benchmarks/camvid_pilot.py --seeds 0 \
+#       configs/benchmarks/camvid_pilot.py --seeds 0 --amp \
 #       --work-dir work_dirs/benchmark/camvid_pilot \
 #       --out-dir benchmarks/camvid_pilot --no-timing
 # Paths are relative to this file.
