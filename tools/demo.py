@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""``make demo``: train each method on ContextShapes with the stock Runner,
+"""``make demo``: train each method on ContextShapes with our Runner,
 evaluate it with mmseg's IoUMetric and compare.
 
 Generates ContextShapes if it is missing, trains every config of
@@ -32,7 +32,7 @@ from mmseg_ctx.analysis import ensure_config_basis  # registers ours too
 from mmseg_ctx.analysis import write_markdown
 from mmseg_ctx.analysis.timing import device_label
 from mmseg_ctx.datasets import ContextShapesDataset
-from mmseg_ctx.engine import amp_optim_wrapper, amp_runs_natively
+from mmseg_ctx.engine import amp_optim_wrapper, amp_runs_natively, build_runner
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
@@ -139,9 +139,10 @@ def release_workers(runner: Runner) -> None:
 
 
 def run_method(cfg: Config, num_vis: int) -> Dict:
-    """Train ``cfg`` with the stock Runner; return its row and predictions
-    on the first ``num_vis`` validation images."""
-    runner = Runner.from_cfg(cfg)
+    """Train ``cfg`` with our Runner (:class:`ContextRunner`, mmengine's
+    with the run's set-up); return its row and predictions on the first
+    ``num_vis`` validation images."""
+    runner = build_runner(cfg)
     start = time.perf_counter()
     runner.train()  # validates on the whole validation split at the end
     train_time = time.perf_counter() - start

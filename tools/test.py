@@ -1,16 +1,15 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """Test (and evaluate) a segmentor: mmseg's ``tools/test.py`` with mmseg_ctx
-registered and multi-process testing on CPU (gloo) when CUDA is absent."""
+registered; the run is set up by :class:`mmseg_ctx.engine.ContextRunner`
+(multi-process testing on CPU over gloo when there is no accelerator)."""
 import argparse
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
                                 parse_runner_args)
-from mmseg_ctx.engine import (EvalDeterminismHook, add_hook,
-                              release_distributed, setup_cpu_distributed)
+from mmseg_ctx.engine import build_runner, release_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,7 +61,6 @@ def main() -> None:
     args = parse_args()
     cfg = load_runner_config(args.config, args.launcher, args.cfg_options,
                              args.work_dir)
-    setup_cpu_distributed(cfg)  # several processes without an accelerator
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:
@@ -75,9 +73,9 @@ def main() -> None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
-    # mmseg's IoUMetric under randomness.deterministic=True on CUDA
-    add_hook(cfg, EvalDeterminismHook.__name__)
-    runner = Runner.from_cfg(cfg)
+    # ContextRunner: CPU processes over gloo, mmseg's IoUMetric under
+    # randomness.deterministic=True on CUDA (EvalDeterminismHook)
+    runner = build_runner(cfg)
     runner.test()
     del runner
     release_distributed()

@@ -1,19 +1,15 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""Train a segmentor: mmseg's ``tools/train.py`` with mmseg_ctx registered
-and multi-process training on CPU (gloo) when CUDA is absent."""
+"""Train a segmentor: mmseg's ``tools/train.py`` with mmseg_ctx registered,
+``--amp`` on a CPU and ``--channels-last``; the run is set up by
+:class:`mmseg_ctx.engine.ContextRunner`."""
 import argparse
 
 from mmengine.dist import get_dist_info
-from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
-from mmseg.registry import RUNNERS
 
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (add_runner_args, apply_training_options,
                                 load_runner_config, parse_runner_args)
-from mmseg_ctx.engine import (add_rng_state_hook, release_distributed,
-                              resolve_resume, setup_cpu_distributed)
-from mmseg_ctx.models.utils import check_num_classes
+from mmseg_ctx.engine import build_runner, release_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,27 +35,15 @@ def parse_args() -> argparse.Namespace:
     return parse_runner_args(parser)
 
 
-def unwrap_model(model):
-    return model.module if is_model_wrapper(model) else model
-
-
 def main() -> None:
     args = parse_args()
     cfg = load_runner_config(args.config, args.launcher, args.cfg_options,
                              args.work_dir)
-    setup_cpu_distributed(cfg)  # several processes without an accelerator
-
     apply_training_options(cfg, args.amp, args.channels_last)
     cfg.resume = args.resume
-    resolve_resume(cfg)  # the work_dir's checkpoint before load_from
-    add_rng_state_hook(cfg)  # a resumed run draws the same random numbers
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    check_num_classes(unwrap_model(runner.model),
-                      runner.train_dataloader.dataset.metainfo['classes'])
+    # ContextRunner: CPU processes over gloo, --resume from the work_dir,
+    # RNG states in checkpoints, the class-count check
+    runner = build_runner(cfg)
     runner.train()
 
     rank, world_size = get_dist_info()

@@ -23,23 +23,14 @@ from mmengine.dataset import pseudo_collate
 from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, Runner, find_latest_checkpoint
-from mmseg.registry import RUNNERS
 
-from ...engine import (add_rng_state_hook, release_distributed,
-                       setup_cpu_distributed)
-from ...models.utils import check_num_classes
+from ...engine import build_runner, release_distributed
 from ..complexity import flop_analyzer
 from ..runner_args import apply_training_options, load_runner_config
 from .metrics import PerClassIoUMetric
 from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
                       write_json)
 from .suite import config_file
-
-
-def build_runner(cfg: Config) -> Runner:
-    """The stock runner, as ``tools/train.py`` builds it."""
-    return Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        RUNNERS.build(cfg)
 
 
 def train(cfg: Config, seed: int) -> dict:
@@ -51,11 +42,9 @@ def train(cfg: Config, seed: int) -> dict:
     cfg.resume = last is not None
     if last is not None:  # from the work dir, not the config's weights
         cfg.load_from = None
-    add_rng_state_hook(cfg)  # resumed runs equal uninterrupted ones
+    # ContextRunner: RNG states in checkpoints (resumed runs equal
+    # uninterrupted ones), the class-count check, CPU processes over gloo
     runner = build_runner(cfg)
-    model = runner.model
-    check_num_classes(model.module if is_model_wrapper(model) else model,
-                      runner.train_dataloader.dataset.metainfo['classes'])
     start = time.perf_counter()
     runner.train()
     return dict(
@@ -171,11 +160,10 @@ def read_curve(run_dir: str) -> List[List[float]]:
 def load_run_config(key: str, run_dir: str, options: Optional[dict] = None,
                     launcher: str = 'none', amp: bool = False,
                     channels_last: bool = False) -> Config:
-    """A config to run in ``run_dir``, loaded once for the whole run; under
-    ``launcher`` 'pytorch' without an accelerator the processes meet over
-    gloo, as in ``tools/train.py``."""
+    """A config to run in ``run_dir``, loaded once for the whole run, with
+    ``tools/train.py``'s options (under ``launcher`` 'pytorch' without an
+    accelerator the processes meet over gloo when the runner is built)."""
     cfg = load_runner_config(config_file(key), launcher, options, run_dir)
-    setup_cpu_distributed(cfg)
     apply_training_options(cfg, amp, channels_last)
     return cfg
 

@@ -23,9 +23,10 @@ from mmengine.config import DictAction
 from mmengine.device import get_device
 from mmseg.registry import HOOKS
 
+from ...engine import build_runner
 from ..timing import device_label, synchronize
 from .records import Timing, write_json
-from .run import build_runner, load_run_config
+from .run import load_run_config
 from .suite import config_name
 
 WARMUP = 3

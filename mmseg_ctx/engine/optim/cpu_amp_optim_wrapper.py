@@ -77,3 +77,23 @@ def amp_optim_wrapper(optim_wrapper: dict) -> dict:
     if get_device() == 'cpu':
         return dict(optim_wrapper, type=CPUAmpOptimWrapper.__name__)
     return dict(optim_wrapper, type='AmpOptimWrapper', loss_scale='dynamic')
+
+
+#: keys of mmengine's ``AmpOptimWrapper`` that bf16 on a CPU has no use for
+#: (no loss scaling; the dtype is bf16)
+AMP_ONLY_KEYS = ('loss_scale', 'dtype', 'use_fsdp')
+
+
+def amp_for_device(optim_wrapper: dict) -> dict:
+    """``optim_wrapper`` as it can run here: mmengine's ``AmpOptimWrapper``
+    (what ``--amp`` of mmseg's own tools sets) becomes
+    :class:`CPUAmpOptimWrapper` without its loss-scaling keys where there
+    is no accelerator, where mmengine's refuses to run; anything else is
+    returned as it is."""
+    if optim_wrapper.get('type') != 'AmpOptimWrapper' or \
+            get_device() != 'cpu':
+        return optim_wrapper
+    return dict({
+        key: value
+        for key, value in optim_wrapper.items() if key not in AMP_ONLY_KEYS
+    }, type=CPUAmpOptimWrapper.__name__)

@@ -39,8 +39,9 @@ def test_unwraps_a_model_wrapper():
 def test_training_step_matches_nchw(name):
     """One loss and backward of the method's segmentor in train mode,
     NCHW and NHWC from the same weights (dropout off, since its mask is
-    drawn in memory order): same losses, and each parameter's gradient the
-    same to 0.5% of its norm (the order of the sums differs)."""
+    drawn in memory order): same losses (accuracies to a few pixels), and
+    each parameter's gradient the same to 0.5% of its norm (the order of
+    the sums differs)."""
     torch.manual_seed(0)
     nchw = demo_segmentor(name)
     for module in nchw.modules():
@@ -65,8 +66,11 @@ def test_training_step_matches_nchw(name):
     (losses, grads), (losses_cl, grads_cl) = results
     assert losses.keys() == losses_cl.keys()
     for key in losses:
+        # accuracies (%) count argmax hits, which round-off flips at
+        # near-ties: one pixel of a batch's 8192 is 0.012 points
+        atol = 0.1 if key.endswith('acc_seg') else 1e-5
         torch.testing.assert_close(losses_cl[key], losses[key],
-                                   rtol=1e-4, atol=1e-5)
+                                   rtol=1e-4, atol=atol)
     assert grads.keys() == grads_cl.keys()
     for key in grads:  # as a whole: single small elements are round-off;
         # 1e-6: the gradients that are zero but for round-off (the bias of

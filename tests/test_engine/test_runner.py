@@ -1,0 +1,132 @@
+# Copyright (c) mmseg_ctx contributors. All rights reserved.
+"""ContextRunner: the set-up of a run for every entry point, mmseg's own
+``tools/train.py`` included (through ``runner_type``)."""
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import mmseg
+import pytest
+import torch
+from helpers import tool_env, write_tiny_config
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import RUNNERS
+
+from mmseg_ctx.engine import ContextRunner, build_runner
+from mmseg_ctx.engine.optim import cpu_amp_optim_wrapper
+
+#: mmseg's own training script, the one ``mim train mmsegmentation`` runs
+MMSEG_TRAIN = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
+                       'train.py')
+
+
+def tiny(tiny_data, tmp_path, name='tiny.py', runner_type=True) -> str:
+    path = write_tiny_config(str(tmp_path / name), tiny_data)
+    if runner_type:
+        with open(path, 'a') as f:
+            f.write("runner_type = 'ContextRunner'\n")
+    return path
+
+
+def hook_types(runner) -> list:
+    return [type(hook).__name__ for hook in runner.hooks]
+
+
+def test_from_cfg_prepares_a_copy(tiny_data, tmp_path):
+    """The hooks that make resume exact join the run, the caller's config
+    stays as it was, and a weights-only ``load_from`` with ``resume``
+    starts from those weights rather than failing."""
+    cfg = Config.fromfile(tiny(tiny_data, tmp_path, runner_type=False))
+    cfg.work_dir = str(tmp_path / 'work')
+    weights = str(tmp_path / 'weights.pth')
+    init_default_scope('mmseg')
+    model = build_runner(dict(cfg, work_dir=str(tmp_path / 'w0'))).model
+    torch.save(dict(state_dict=model.state_dict()), weights)
+    cfg.merge_from_dict(dict(load_from=weights, resume=True))
+    before = cfg.to_dict()
+    runner = build_runner(cfg)
+    assert isinstance(runner, ContextRunner)
+    assert {'RNGStateHook', 'EvalDeterminismHook'} <= set(hook_types(runner))
+    assert runner._resume is False and runner._load_from == weights
+    assert cfg.to_dict() == before
+
+
+def test_runner_type_builds_it_through_mmseg_registry(tiny_data, tmp_path):
+    cfg = Config.fromfile(tiny(tiny_data, tmp_path))
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = RUNNERS.build(cfg)
+    assert type(runner) is ContextRunner
+    assert 'RNGStateHook' in hook_types(runner)
+    assert type(build_runner(cfg)) is ContextRunner
+
+
+def test_amp_of_mmseg_tools_trains_in_bf16_on_a_cpu(tiny_data, tmp_path,
+                                                    monkeypatch):
+    """mmseg's ``--amp`` sets mmengine's AmpOptimWrapper with dynamic loss
+    scaling, which refuses to run without an accelerator: ours runs bf16
+    autocast instead (emulated where the CPU has no native bf16)."""
+    monkeypatch.setattr(cpu_amp_optim_wrapper, 'cpu_supports_bf16',
+                        lambda: True)
+    cfg = Config.fromfile(tiny(tiny_data, tmp_path))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.optim_wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
+    runner = build_runner(cfg)
+    assert runner.cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert 'loss_scale' not in runner.cfg.optim_wrapper
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'  # the caller's
+    runner.train()
+    assert type(runner.optim_wrapper).__name__ == 'CPUAmpOptimWrapper'
+    assert runner.iter == 4
+
+
+def test_too_few_classes_are_refused_before_training(tiny_data, tmp_path):
+    cfg = Config.fromfile(tiny(tiny_data, tmp_path))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.model.decode_head.num_classes = 3
+    runner = build_runner(cfg)
+    with pytest.raises(ValueError, match='has num_classes=3 but the '
+                       'training set has 9 classes'):
+        runner.train()
+    assert runner.iter == 0
+
+
+def mmseg_train(config, work_dir, *options):
+    return subprocess.run(
+        [sys.executable, MMSEG_TRAIN, config, '--work-dir', work_dir,
+         *options], env=tool_env(), capture_output=True, text=True,
+        timeout=600)
+
+
+def test_mmseg_train_py_resumes_bit_exactly(tiny_data, tmp_path):
+    """mmseg's own ``tools/train.py`` (``mim train mmsegmentation``) on a
+    config naming our runner: interrupted at iteration 2 and resumed, it
+    ends with the weights of the straight run, random crops and flips
+    included; and it refuses a head with too few classes."""
+    config = tiny(tiny_data, tmp_path)
+    interval = ['--cfg-options', 'default_hooks.checkpoint.interval=2']
+    straight, resumed = str(tmp_path / 'straight'), str(tmp_path / 'resumed')
+    proc = mmseg_train(config, straight, *interval)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    os.makedirs(resumed)
+    shutil.copy(osp.join(straight, 'iter_2.pth'), resumed)
+    with open(osp.join(resumed, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(resumed, 'iter_2.pth'))
+    proc = mmseg_train(config, resumed, '--resume', *interval)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    ends = [
+        torch.load(osp.join(d, 'iter_4.pth'), map_location='cpu',
+                   weights_only=False)['state_dict']
+        for d in (straight, resumed)
+    ]
+    assert ends[0].keys() == ends[1].keys()
+    for key in ends[0]:
+        assert torch.equal(ends[0][key], ends[1][key]), key
+
+    proc = mmseg_train(config, str(tmp_path / 'few'), '--cfg-options',
+                       'model.decode_head.num_classes=3')
+    assert proc.returncode != 0
+    assert 'set num_classes=9' in proc.stderr
