@@ -30,6 +30,8 @@ def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.custom_imports == dict(
         imports=['mmseg_ctx'], allow_failed_imports=False)
+    # the run's set-up, for mmseg's tools/train.py too
+    assert cfg.runner_type == 'ContextRunner'
     name = osp.splitext(osp.basename(path))[0]
     # {method}_{backbone}_{gpus}xb{batch}-{schedule}_{dataset}-{crop}
     method, backbone, setting, data = name.split('_')

@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/schedules/schedule_300it.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 crop_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=crop_size),

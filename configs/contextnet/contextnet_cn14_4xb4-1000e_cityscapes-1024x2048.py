@@ -9,6 +9,7 @@ _base_ = [
     '../_base_/schedules/schedule_contextnet_1000e.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 crop_size = (1024, 2048)
 model = dict(data_preprocessor=dict(size=crop_size))
 train_dataloader = dict(batch_size=4, num_workers=4)

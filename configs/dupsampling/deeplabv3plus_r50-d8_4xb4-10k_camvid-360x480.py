@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/schedules/schedule_camvid_gpu.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
     decode_head=dict(num_classes=11),

@@ -10,6 +10,7 @@ _base_ = [
     '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 crop_size = (128, 128)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

@@ -11,6 +11,7 @@ _base_ = [
     '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),

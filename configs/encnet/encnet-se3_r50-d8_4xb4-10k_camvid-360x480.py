@@ -10,6 +10,7 @@ _base_ = [
     '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 model = dict(
     data_preprocessor=dict(size=_base_.crop_size),
     decode_head=dict(_base_.encnet_paper_head, num_classes=11),

@@ -12,6 +12,7 @@ _base_ = [
     '../_base_/models/encnet_paper.py',
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 crop_size = (480, 480)
 data_preprocessor = dict(size=crop_size)
 model = dict(

@@ -9,6 +9,7 @@ _base_ = [
     '../_base_/models/encnet_paper.py'
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 model = dict(decode_head=dict(_base_.encnet_paper_head, num_classes=21))
 # the paper's rotation after the scaling, before the crop
 train_pipeline = _base_.train_pipeline[:3] + [

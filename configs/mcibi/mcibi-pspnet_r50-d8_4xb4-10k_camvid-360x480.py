@@ -5,6 +5,7 @@ _base_ = [
     '../_base_/models/mcibi_head.py'
 ]
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 model = dict(
     decode_head=dict(
         _base_.mcibi_head,

@@ -3,6 +3,7 @@
 # R-50-D8 with the pooling of that row
 _base_ = 'mmseg::pspnet/pspnet_r50-d8_4xb4-160k_ade20k-512x512.py'
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 model = dict(
     decode_head=dict(
         type='PyramidPoolingHead',

@@ -4,6 +4,7 @@
 # val and test: the whole image, metrics on the original labels. 4 images
 # per GPU (the 4xb4 configs).
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 img_scale = (480, 360)  # (width, height), as mmseg's Resize takes it

@@ -1,6 +1,7 @@
 # ContextShapes: synthetic scenes where context decides the class
 # (tools/dataset_converters/make_context_shapes.py writes it; 128x160 images)
 custom_imports = dict(imports=['mmseg_ctx'], allow_failed_imports=False)
+runner_type = 'ContextRunner'  # mmseg_ctx.engine.ContextRunner
 dataset_type = 'ContextShapesDataset'
 data_root = 'data/context_shapes'
 crop_size = (128, 128)
