@@ -10,7 +10,7 @@ import sys
 import mmseg
 import pytest
 import torch
-from helpers import tool_env, write_tiny_config
+from helpers import ROOT, tool_env, write_tiny_config
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import RUNNERS
@@ -93,11 +93,33 @@ def test_too_few_classes_are_refused_before_training(tiny_data, tmp_path):
     assert runner.iter == 0
 
 
-def mmseg_train(config, work_dir, *options):
+def mmseg_train(config, work_dir, *options, script=MMSEG_TRAIN):
     return subprocess.run(
-        [sys.executable, MMSEG_TRAIN, config, '--work-dir', work_dir,
-         *options], env=tool_env(), capture_output=True, text=True,
-        timeout=600)
+        [sys.executable, script, config, '--work-dir', work_dir, *options],
+        env=tool_env(), capture_output=True, text=True, timeout=600)
+
+
+def final_weights(work_dir):
+    return torch.load(osp.join(work_dir, 'iter_4.pth'), map_location='cpu',
+                      weights_only=False)['state_dict']
+
+
+def assert_same_weights(first, second):
+    assert first.keys() == second.keys()
+    for key in first:
+        assert torch.equal(first[key], second[key]), key
+
+
+def test_mmseg_train_py_gives_our_train_py_run(tiny_data, tmp_path):
+    """``mim train mmsegmentation CONFIG`` (mmseg's tools/train.py) and our
+    tools/train.py train the same run, to the bit."""
+    config = tiny(tiny_data, tmp_path)
+    ours, theirs = str(tmp_path / 'ours'), str(tmp_path / 'theirs')
+    for work_dir, script in ((ours, osp.join(ROOT, 'tools', 'train.py')),
+                             (theirs, MMSEG_TRAIN)):
+        proc = mmseg_train(config, work_dir, script=script)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_same_weights(final_weights(ours), final_weights(theirs))
 
 
 def test_mmseg_train_py_resumes_bit_exactly(tiny_data, tmp_path):
@@ -117,14 +139,7 @@ def test_mmseg_train_py_resumes_bit_exactly(tiny_data, tmp_path):
     proc = mmseg_train(config, resumed, '--resume', *interval)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
-    ends = [
-        torch.load(osp.join(d, 'iter_4.pth'), map_location='cpu',
-                   weights_only=False)['state_dict']
-        for d in (straight, resumed)
-    ]
-    assert ends[0].keys() == ends[1].keys()
-    for key in ends[0]:
-        assert torch.equal(ends[0][key], ends[1][key]), key
+    assert_same_weights(final_weights(straight), final_weights(resumed))
 
     proc = mmseg_train(config, str(tmp_path / 'few'), '--cfg-options',
                        'model.decode_head.num_classes=3')
