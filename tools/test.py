@@ -7,9 +7,9 @@ import argparse
 from mmengine.config import Config
 
 import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
-                                parse_runner_args)
-from mmseg_ctx.engine import build_runner, release_distributed
+from mmseg_ctx.engine import (add_runner_args, build_runner,
+                              load_runner_config, parse_runner_args,
+                              release_distributed)
 
 
 def parse_args() -> argparse.Namespace:

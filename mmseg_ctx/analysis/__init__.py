@@ -1,9 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The library of the tools and tests: label basis estimation and mIoU*,
 memory initialisation by clustering, complexity counting, training-step
-and memory cost, timing, BN folding, report writing, ONNX export, the
-runner's command line and (:mod:`.benchmark`, imported on its own) the
-benchmark of config pairs.
+and memory cost, timing, BN folding, report writing, ONNX export and
+(:mod:`.benchmark`, imported on its own) the benchmark of config pairs.
 
 The top layer: it may import everything below (``models``, ``engine``,
 ``datasets``, mmseg's APIs); nothing below imports it, and
@@ -19,19 +18,12 @@ from .memory_init import (check_trained_weights, cosine_cluster_center,
                           mcibi_head, pixel_representations)
 from .onnx_export import SegLogits, export_onnx, onnx_differences
 from .reporting import run_table_tool, write_markdown
-from .runner_args import (add_runner_args, apply_training_options,
-                          load_runner_config, parse_runner_args,
-                          unknown_options)
 
 __all__ = [
-    'LabelBasisEstimator', 'SegLogits', 'TrainStep', 'add_runner_args',
-    'apply_training_options',
-    'bilinear_restore', 'check_trained_weights', 'compute_label_basis',
-    'cosine_cluster_center', 'count_batch_norms', 'ensure_config_basis',
-    'ensure_label_basis',
+    'LabelBasisEstimator', 'SegLogits', 'TrainStep', 'bilinear_restore',
+    'check_trained_weights', 'compute_label_basis', 'cosine_cluster_center',
+    'count_batch_norms', 'ensure_config_basis', 'ensure_label_basis',
     'export_onnx', 'flop_analyzer', 'fold_batch_norm', 'load_folded_model',
-    'load_runner_config', 'mcibi_head', 'onnx_differences',
-    'parse_runner_args', 'peak_bytes', 'pixel_representations',
-    'run_table_tool', 'sdpa_flop_jit', 'unknown_options', 'upper_bound',
-    'write_markdown'
+    'mcibi_head', 'onnx_differences', 'peak_bytes', 'pixel_representations',
+    'run_table_tool', 'sdpa_flop_jit', 'upper_bound', 'write_markdown'
 ]

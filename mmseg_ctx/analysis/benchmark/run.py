@@ -24,9 +24,9 @@ from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, Runner, find_latest_checkpoint
 
-from ...engine import build_runner, release_distributed
+from ...engine import (apply_training_options, build_runner,
+                       load_runner_config, release_distributed)
 from ..complexity import flop_analyzer
-from ..runner_args import apply_training_options, load_runner_config
 from .metrics import PerClassIoUMetric
 from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
                       write_json)

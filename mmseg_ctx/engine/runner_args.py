@@ -11,7 +11,8 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
-from ..engine import ChannelsLastHook, add_hook, amp_optim_wrapper
+from .hooks import ChannelsLastHook, add_hook
+from .optim import amp_optim_wrapper
 
 
 def load_runner_config(path: str,

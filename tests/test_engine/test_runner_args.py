@@ -6,8 +6,8 @@ import os.path as osp
 
 from mmengine.logging import print_log
 
-from mmseg_ctx.analysis import (add_runner_args, load_runner_config,
-                                parse_runner_args, unknown_options)
+from mmseg_ctx.engine import (add_runner_args, load_runner_config,
+                              parse_runner_args, unknown_options)
 
 
 def write(path, text):
@@ -70,7 +70,7 @@ def test_misspelt_options_are_named_with_the_close_match(tmp_path):
 
 def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
     logged = []
-    monkeypatch.setattr('mmseg_ctx.analysis.runner_args.print_log',
+    monkeypatch.setattr('mmseg_ctx.engine.runner_args.print_log',
                         lambda msg, **kwargs: logged.append((msg, kwargs)))
     path = write(tmp_path / 'c.py', 'train_cfg = dict(max_iters=4)\n')
     cfg = load_runner_config(path, cfg_options={'train_cgf.max_iters': 5})
