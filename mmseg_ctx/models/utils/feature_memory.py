@@ -8,6 +8,9 @@ from mmengine import dist
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from .resize_taps import (bilinear_taps, neighbour_products,
+                          resized_square_norms)
+
 
 def memory_momentum(t: int, total: int, m0: float = 0.9,
                     power: float = 0.9) -> float:
@@ -16,98 +19,6 @@ def memory_momentum(t: int, total: int, m0: float = 0.9,
     if not 0 <= t <= total:
         raise ValueError(f'iteration {t} is outside [0, {total}]')
     return (1 - t / total)**power * (m0 - m0 / 100) + m0 / 100
-
-
-def linear_taps(size_in: int, size_out: int, align_corners: bool,
-                device: torch.device) -> Tuple[Tensor, Tensor, Tensor]:
-    """torch's linear interpolation from ``size_in`` to ``size_out`` points
-    as taps: for each output point the first source index ``i`` and the
-    weights of ``i`` and ``i + 1`` (0 where ``i`` is the last source).
-
-    Read off ``F.interpolate`` of the identity, so they are torch's own
-    weights for either ``align_corners``; bilinear resizing is this in each
-    direction.
-    """
-    eye = torch.eye(size_in, dtype=torch.float32, device=device)[None]
-    weights = F.interpolate(
-        eye, size=size_out, mode='linear',
-        align_corners=align_corners)[0].t()  # size_out x size_in
-    first = (weights > 0).int().argmax(1)  # the first tap is never 0
-    second = (first + 1).clamp(max=size_in - 1)
-    w_first = weights.gather(1, first[:, None])[:, 0]
-    w_second = torch.where(first + 1 < size_in,
-                           weights.gather(1, second[:, None])[:, 0], 0.)
-    return first, w_first, w_second
-
-
-def bilinear_taps(size_in: Tuple[int, int], size_out: Tuple[int, int],
-                  align_corners: bool,
-                  device: torch.device) -> Tuple[Tensor, Tensor]:
-    """The four source pixels of every output pixel of a bilinear resize
-    and their weights, so that ``resize(f)[:, o] = sum_s w[s, o] *
-    f_pad[:, index[s, o]]``.
-
-    Indices are into the source map padded with a zero row and column,
-    flattened: ``(h + 1) * (w + 1)`` positions, so that the neighbour of a
-    last row or column is a zero of weight 0, never another pixel. The taps
-    are, in order, (y, x), (y, x + 1), (y + 1, x), (y + 1, x + 1).
-
-    Returns:
-        tuple[Tensor, Tensor]: ``index`` and ``weight``, both 4 x HW.
-    """
-    (height, width), stride = size_in, size_in[1] + 1
-    row, row_w0, row_w1 = linear_taps(height, size_out[0], align_corners,
-                                      device)
-    col, col_w0, col_w1 = linear_taps(width, size_out[1], align_corners,
-                                      device)
-    top_left = (row[:, None] * stride + col[None]).flatten()
-    index = torch.stack([
-        top_left, top_left + 1, top_left + stride, top_left + stride + 1
-    ])
-    weight = torch.stack([(a[:, None] * b[None]).flatten()
-                          for a in (row_w0, row_w1)
-                          for b in (col_w0, col_w1)])
-    return index, weight
-
-
-def neighbour_products(padded: Tensor) -> Dict[str, Tensor]:
-    """Dot products of each feature vector of zero-padded (B x) C x (h + 1)
-    x (w + 1) maps with itself and with its neighbours to the right, below
-    and on both diagonals of its 2 x 2 block, flattened like the maps ((B x)
-    P): all that the squared norm of a bilinearly resized vector needs."""
-    more = F.pad(padded, (0, 1, 0, 1))
-    here, right = more[..., :-1, :-1], more[..., :-1, 1:]
-    down, diagonal = more[..., 1:, :-1], more[..., 1:, 1:]
-
-    def dot(a: Tensor, b: Tensor) -> Tensor:
-        # on the shifted views as they are (einsum would copy them first)
-        return (a * b).sum(-3).flatten(-2)
-
-    return dict(
-        self=dot(here, here),
-        right=dot(here, right),
-        down=dot(here, down),
-        diagonal=dot(here, diagonal),
-        anti_diagonal=dot(right, down))
-
-
-def resized_square_norms(products: Dict[str, Tensor], index: Tensor,
-                         weight: Tensor) -> Tensor:
-    """``|R_o|^2`` of every output pixel o of the bilinear resize, with
-    ``R_o = sum_s w_s f_s`` over its four taps: the quadratic form
-    ``sum_s sum_t w_s w_t <f_s, f_t>`` of the neighbour products."""
-    w00, w01, w10, w11 = weight
-    i00, i01, i10, i11 = index
-    p = products
-    sq = (w00 * w00 * p['self'][..., i00] + w01 * w01 * p['self'][..., i01] +
-          w10 * w10 * p['self'][..., i10] + w11 * w11 * p['self'][..., i11])
-    cross = (w00 * w01 * p['right'][..., i00] +
-             w10 * w11 * p['right'][..., i10] +
-             w00 * w10 * p['down'][..., i00] +
-             w01 * w11 * p['down'][..., i01] +
-             w00 * w11 * p['diagonal'][..., i00] +
-             w01 * w10 * p['anti_diagonal'][..., i00])
-    return sq + 2 * cross
 
 
 class MemorySums:
@@ -309,15 +220,17 @@ class FeatureMemory(nn.Module):
     def update(self, feats: Tensor, labels: Tensor, momentum: float) -> None:
         """Apply eq. 6 with ``T(R)`` of eq. 8-10 for this batch.
 
-        In three steps: the batch's terms are summed at the feature
-        resolution (:meth:`_accumulate`), the sums of all processes are
-        combined by one all-reduce (:class:`MemorySums`), and the slots are
-        written (:meth:`_write`). A label outside ``[0, K)`` (and not
-        ``ignore_index``) raises a ``ValueError`` on every process, after
-        the all-reduce, so no process is left waiting; a batch whose sums
-        are not finite (an fp16 overflow upstream, or diverged fp32
-        features) is skipped with a warning, counted in ``num_skipped``,
-        rather than written into the memory.
+        In four steps, all in fp32 (also under autocast): the pixels of each
+        class are counted and the pixels that initialise new slots chosen
+        (:meth:`_count_and_pick`); the batch's terms of eq. 9-10 are summed
+        at the feature resolution (:meth:`_accumulate`); the sums of all
+        processes are combined by one all-reduce and checked
+        (:meth:`_reduce_and_check`); the slots are written (:meth:`_write`).
+        A label outside ``[0, K)`` (and not ``ignore_index``) raises a
+        ``ValueError`` on every process, after the all-reduce, so no process
+        is left waiting; a batch whose sums are not finite (an fp16 overflow
+        upstream, or diverged fp32 features) is skipped with a warning,
+        counted in ``num_skipped``, rather than written into the memory.
 
         Args:
             feats (Tensor): B x C x h x w pixel representations R.
@@ -331,60 +244,76 @@ class FeatureMemory(nn.Module):
         if feats.shape[0] != labels.shape[0]:
             raise ValueError(f'{feats.shape[0]} feature maps but '
                              f'{labels.shape[0]} label maps')
+        in_dtype = str(feats.dtype).replace('torch.', '')
+        with torch.autocast(device_type=feats.device.type, enabled=False):
+            feats = feats.float()
+            sums = MemorySums(self.num_classes, self.channels, feats)
+            labeled, bad, picks = self._count_and_pick(labels, sums)
+            self._accumulate(feats, labels, labeled,
+                             F.normalize(self.memory.float(), dim=1), sums,
+                             picks)
+            if self._reduce_and_check(sums, labels, bad, in_dtype):
+                self._write(sums, momentum)
+
+    def _count_and_pick(self, labels: Tensor, sums: MemorySums
+                        ) -> Tuple[Tensor, Tensor, Dict[int, int]]:
+        """Count each class's pixels and the out-of-range labels into
+        ``sums``; return the labelled pixels (B x H x W), the out-of-range
+        ones, and {class: pixel (of the flattened B x H x W) that
+        initialises its slot} for the slots waiting for a random pixel."""
         num_classes = self.num_classes
         labeled = labels != self.ignore_index
         bad = labeled & ((labels < 0) | (labels >= num_classes))
         labeled &= ~bad
-        in_dtype = str(feats.dtype).replace('torch.', '')
-        with torch.autocast(device_type=feats.device.type, enabled=False):
-            feats = feats.float()
-            unit_memory = F.normalize(self.memory.float(), dim=1)
-            sums = MemorySums(num_classes, self.channels, feats)
-            # B x K pixel counts; scatters, not masks, so that nothing here
-            # waits for the device
-            codes = torch.where(labeled, labels, num_classes).flatten(1)
-            counts = torch.zeros(
-                codes.shape[0], num_classes + 1, dtype=torch.long,
-                device=codes.device).scatter_add_(
-                    1, codes, torch.ones_like(codes))[:, :num_classes]
-            targets = self._pick_targets(counts.sum(0))
-            picks = {}
-            if targets is not None:  # slots waiting for a first pixel
-                codes_flat = codes.flatten()
-                for cls in (targets >= 0).nonzero()[:, 0].tolist():
-                    picks[cls] = int((codes_flat == cls).nonzero()[
-                        targets[cls], 0])
-            self._accumulate(feats, labels, labeled, unit_memory, sums,
-                             picks)
-            sums.count += counts.sum(0)
-            sums.num_bad += bad.sum()
-            sums.all_reduce()
-            # the one read of the step's device values
-            num_bad, finite = torch.stack([
-                sums.num_bad[0],
-                torch.isfinite(sums.flat[:-1]).all().float()
-            ]).tolist()
-            if num_bad > 0:
-                found = labels[bad]
-                value = (f'label {found[0].item()}' if found.numel() else
-                         'a label (on another process)')
-                raise ValueError(
-                    f'{value} is outside [0, {num_classes}) and is not '
-                    f'ignore_index={self.ignore_index}; {int(num_bad)} '
-                    'pixels have such labels')
-            if not finite:
-                self.num_skipped += 1
-                cause = ('the features hold Inf or NaN: has training '
-                         'diverged?' if in_dtype == 'float32' else
-                         f'an overflow of the {in_dtype} features?')
-                print_log(
-                    f'FeatureMemory: the sums of this batch are not finite '
-                    f'({cause}); the memory is left unchanged, '
-                    f'{self.num_skipped} batches skipped so far',
-                    logger='current',
-                    level=logging.WARNING)
-                return
-            self._write(sums, momentum)
+        # B x K pixel counts; scatters, not masks, so that nothing here
+        # waits for the device
+        codes = torch.where(labeled, labels, num_classes).flatten(1)
+        counts = torch.zeros(
+            codes.shape[0], num_classes + 1, dtype=torch.long,
+            device=codes.device).scatter_add_(
+                1, codes, torch.ones_like(codes))[:, :num_classes]
+        sums.count += counts.sum(0)
+        sums.num_bad += bad.sum()
+        targets = self._pick_targets(counts.sum(0))
+        picks = {}
+        if targets is not None:  # slots waiting for a first pixel
+            codes_flat = codes.flatten()
+            for cls in (targets >= 0).nonzero()[:, 0].tolist():
+                pixels = (codes_flat == cls).nonzero()[:, 0]
+                picks[cls] = int(pixels[targets[cls]])
+        return labeled, bad, picks
+
+    def _reduce_and_check(self, sums: MemorySums, labels: Tensor, bad: Tensor,
+                          in_dtype: str) -> bool:
+        """The one all-reduce of the step and its one read of the device:
+        raise on out-of-range labels (on every process), skip (False, with
+        a warning) a batch whose sums are not finite."""
+        sums.all_reduce()
+        num_bad, finite = torch.stack([
+            sums.num_bad[0],
+            torch.isfinite(sums.flat[:-1]).all().float()
+        ]).tolist()
+        if num_bad > 0:
+            found = labels[bad]
+            value = (f'label {found[0].item()}'
+                     if found.numel() else 'a label (on another process)')
+            raise ValueError(
+                f'{value} is outside [0, {self.num_classes}) and is not '
+                f'ignore_index={self.ignore_index}; {int(num_bad)} pixels '
+                'have such labels')
+        if not finite:
+            self.num_skipped += 1
+            cause = ('the features hold Inf or NaN: has training diverged?'
+                     if in_dtype == 'float32' else
+                     f'an overflow of the {in_dtype} features?')
+            print_log(
+                f'FeatureMemory: the sums of this batch are not finite '
+                f'({cause}); the memory is left unchanged, '
+                f'{self.num_skipped} batches skipped so far',
+                logger='current',
+                level=logging.WARNING)
+            return False
+        return True
 
     def _write(self, sums: MemorySums, momentum: float) -> None:
         """Slots of classes first seen take their first value (a random

@@ -357,21 +357,3 @@ def test_feature_resolution_equals_label_resolution_under_autocast(device):
         torch.testing.assert_close(
             ours.memory, literal.memory, rtol=1e-5, atol=1e-6,
             msg=lambda message, dtype=dtype: f'{dtype}: {message}')
-
-
-def test_bilinear_taps_are_torch_resize(device):
-    """Four taps and weights per output pixel reproduce F.interpolate, for
-    both align_corners, up and down."""
-    from mmseg_ctx.models.utils.feature_memory import bilinear_taps
-    gen = torch.Generator().manual_seed(0)
-    for (h, w), size in (((3, 5), (7, 12)), ((6, 4), (6, 4)),
-                         ((9, 7), (4, 5)), ((1, 1), (3, 2))):
-        feat = torch.randn(2, h, w, generator=gen).to(device)
-        padded = F.pad(feat, (0, 1, 0, 1)).flatten(1)
-        for align_corners in (False, True):
-            index, weight = bilinear_taps((h, w), size, align_corners,
-                                          feat.device)
-            ours = (padded[:, index] * weight).sum(1).view(2, *size)
-            torch.testing.assert_close(
-                ours, F.interpolate(feat[None], size=size, mode='bilinear',
-                                    align_corners=align_corners)[0])
