@@ -30,12 +30,12 @@ from typing import Callable, Dict, List
 
 import torch
 from mmengine.device import get_device
-from mmseg.models.utils import resize
 from torch import Tensor
 
-from mmseg_ctx.analysis import TrainStep, peak_bytes, write_markdown
+from mmseg_ctx.analysis import (LabelResolutionMemory, TrainStep, peak_bytes,
+                                write_markdown)
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
-from mmseg_ctx.models.utils import FeatureMemory, MemorySums
+from mmseg_ctx.models.utils import FeatureMemory
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: (C, K, h, w, H, W, B) and the configs whose training iteration the
@@ -60,39 +60,6 @@ SHAPES = {
                  'mcibi-fcn_r50-d8_4xb2-80k_cityscapes-512x1024.py'),
         crop=(512, 512), batch=1),
 }
-
-
-class LabelResolutionMemory(FeatureMemory):
-    """The update as it was computed before: each image's features resized
-    to its labels (C x HW, eq. 8 taken literally), then the class sums as
-    K x HW by HW x C products there. The same numbers as
-    :class:`FeatureMemory`, to round-off; kept as the reference of the
-    tests and the baseline of this tool."""
-
-    def _accumulate(self, feats: Tensor, labels: Tensor, keep: Tensor,
-                    unit_memory: Tensor, sums: MemorySums,
-                    picks: Dict[int, int]) -> None:
-        pixels = labels[0].numel()
-        for at, (feat, label, kept) in enumerate(zip(feats, labels, keep)):
-            resized = resize(
-                feat[None],
-                size=label.shape,
-                mode='bilinear',
-                align_corners=self.align_corners)[0].flatten(1)  # C x HW
-            label, kept = label.flatten(), kept.flatten()
-            slot = torch.where(kept, label, 0)
-            onehot = feat.new_zeros(self.num_classes, pixels).scatter_(
-                0, slot[None], kept[None].float())
-            dots = unit_memory @ resized  # K x HW
-            cosine = dots.gather(0, slot[None])[0] / resized.norm(
-                dim=0).clamp(min=1e-8)
-            weighting = onehot * (1 - cosine)
-            sums.weighted += weighting @ resized.t()
-            sums.plain += onehot @ resized.t()
-            sums.weight += weighting.sum(1)
-            for cls, pixel in picks.items():
-                if pixel // pixels == at:
-                    sums.picked[cls] = resized[:, pixel % pixels]
 
 
 FORMULATIONS = {'label resolution': LabelResolutionMemory,

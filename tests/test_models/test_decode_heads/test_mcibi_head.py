@@ -2,7 +2,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import autocast_dtypes, load_script
+from helpers import autocast_dtypes
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
 from mmengine.structures import PixelData
@@ -10,6 +10,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_ctx  # noqa: F401
+from mmseg_ctx.analysis import LabelResolutionMemory
 from mmseg_ctx.models.decode_heads import MCIBIHead
 from mmseg_ctx.models.utils import memory_momentum
 
@@ -174,8 +175,7 @@ def test_loss_stashes_and_hook_update_consumes(device):
 def test_memory_update_equals_the_label_resolution_update(device):
     """The head's update (at the feature resolution) writes the memory
     that eq. 8 taken literally (features resized to the labels) writes."""
-    reference = load_script('tools', 'analysis_tools',
-                            'memory_update_cost.py').LabelResolutionMemory
+    reference = LabelResolutionMemory
     torch.manual_seed(0)
     head, literal = build_head(memory_init='mean', device=device), build_head(
         memory_init='mean', device=device)

@@ -9,9 +9,10 @@ import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
-from helpers import autocast_dtypes, free_port, load_script
+from helpers import autocast_dtypes, free_port
 from mmengine.logging import MMLogger
 
+from mmseg_ctx.analysis import LabelResolutionMemory
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 
 K, C = 5, 4
@@ -283,10 +284,8 @@ def test_bad_label_on_one_rank_stops_every_rank(tmp_path):
 
 def label_resolution(**kwargs) -> FeatureMemory:
     """The update with eq. 8 taken literally (features resized to the
-    labels), from tools/analysis_tools/memory_update_cost.py."""
-    return load_script('tools', 'analysis_tools',
-                       'memory_update_cost.py').LabelResolutionMemory(
-                           **kwargs)
+    labels)."""
+    return LabelResolutionMemory(**kwargs)
 
 
 CASES = {
