@@ -309,8 +309,9 @@ def register_test_hooks() -> None:
     import torch
     from mmengine.dist import get_rank
     from mmengine.hooks import Hook
-    from mmengine.model import is_model_wrapper
     from mmseg.registry import HOOKS
+
+    from mmseg_ctx.engine.wrappers import unwrap_model
 
     @HOOKS.register_module(force=True)
     class DumpMemoryHook(Hook):
@@ -321,8 +322,7 @@ def register_test_hooks() -> None:
             self.out_dir = out_dir
 
         def _dump(self, runner, name: str) -> None:
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
+            model = unwrap_model(runner.model)
             memory = model.decode_head.memory
             torch.save(
                 dict(memory=memory.memory.clone(),

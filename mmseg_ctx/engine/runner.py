@@ -6,7 +6,6 @@ import copy
 from typing import Union
 
 from mmengine.config import Config, ConfigDict
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 from torch import nn
@@ -16,6 +15,7 @@ from .checkpoint import resolve_resume
 from .hooks import add_rng_state_hook
 from .launcher import release_distributed, setup_cpu_distributed
 from .optim import amp_for_device
+from .wrappers import unwrap_model
 
 
 @RUNNERS.register_module()
@@ -61,9 +61,7 @@ class ContextRunner(Runner):
     def train(self) -> nn.Module:
         """Check the heads' ``num_classes`` against the training set's
         classes, then train as mmengine does."""
-        model = self.model.module if is_model_wrapper(
-            self.model) else self.model
-        check_num_classes(model,
+        check_num_classes(unwrap_model(self.model),
                           self.train_dataloader.dataset.metainfo['classes'])
         return super().train()
 

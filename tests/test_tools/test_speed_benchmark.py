@@ -36,7 +36,7 @@ def test_table_on_cpu(tmp_path):
     assert all(float(r[3]) > 0 for r in rows)
     # the reference, at each size and precision
     assert [r[4] for r in rows[:4]] == ['1.00'] * 4
-    assert 'on cpu, ' in lines[-1] and 'threads' in lines[-1]
+    assert 'on cpu (' in lines[-1] and 'threads' in lines[-1]
 
 
 def test_two_columns_and_the_paper_on_cuda_results():

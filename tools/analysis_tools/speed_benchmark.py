@@ -31,7 +31,6 @@ import argparse
 import copy
 import math
 import os.path as osp
-import platform
 import statistics
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -44,8 +43,8 @@ from torch import nn
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
 from mmseg_ctx.analysis.timing import (DTYPES, add_dtypes_argument, cuda_graph,
-                                       device_type, kernel_seconds,
-                                       wall_seconds)
+                                       device_label, device_type,
+                                       kernel_seconds, wall_seconds)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
@@ -208,14 +207,6 @@ def measure(args: argparse.Namespace,
     return results
 
 
-def device_name(device: str) -> str:
-    """The device, as the table's footnote names it."""
-    if device.startswith('cuda'):
-        return f'{device}, {torch.cuda.get_device_name(device)}'
-    return (f'{device}, {platform.processor() or platform.machine()}, '
-            f'{torch.get_num_threads()} threads')
-
-
 def markdown_table(results: Dict, where: str,
                    args: argparse.Namespace) -> str:
     columns = [c for c in MODES if c in next(iter(results.values()))]
@@ -256,7 +247,7 @@ def markdown_table(results: Dict, where: str,
 def main() -> None:
     args = parse_args()
     device = args.device or get_device()
-    table = markdown_table(measure(args, device), device_name(device), args)
+    table = markdown_table(measure(args, device), device_label(device), args)
     write_markdown(table, args.out)
 
 

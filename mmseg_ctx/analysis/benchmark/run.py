@@ -21,11 +21,11 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.dist import is_main_process
-from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, Runner, find_latest_checkpoint
 
 from ...engine import (apply_training_options, build_runner,
                        load_runner_config, release_distributed)
+from ...engine.wrappers import unwrap_model
 from ..complexity import flop_analyzer
 from .metrics import PerClassIoUMetric
 from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
@@ -99,8 +99,7 @@ def split_metrics(metrics: Dict[str, float], loop: BaseLoop) -> SplitMetrics:
 def complexity(runner: Runner) -> dict:
     """Parameters, and FLOPs of ``_forward`` on the first val image as the
     test pipeline makes it, in eval mode."""
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = unwrap_model(runner.model)
     model.eval()
     batch = pseudo_collate([runner.val_dataloader.dataset[0]])
     inputs = model.data_preprocessor(batch, False)['inputs']

@@ -2,12 +2,12 @@
 from typing import List, Optional, Tuple
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import MCIBIHead
 from ...models.utils import memory_momentum
+from ..wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -41,8 +41,7 @@ class MCIBIMemoryHook(Hook):
 
     @staticmethod
     def _heads(runner) -> List[MCIBIHead]:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         return [m for m in model.modules() if isinstance(m, MCIBIHead)]
 
     def before_train(self, runner) -> None:
