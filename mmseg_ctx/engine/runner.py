@@ -24,8 +24,8 @@ class ContextRunner(Runner):
     for every entry point: our ``tools/train.py`` and ``test.py``, mmseg's
     own ``tools/train.py`` (and so ``mim train mmsegmentation``), the
     benchmark and the demo. Our configs select it by
-    ``runner_type = 'ContextRunner'`` (``configs/_base_/runner.py``), which
-    mmseg's ``tools/train.py`` builds through ``RUNNERS``.
+    ``runner_type = 'ContextRunner'`` (beside their ``custom_imports``),
+    which mmseg's ``tools/train.py`` builds through ``RUNNERS``.
 
     :meth:`from_cfg` prepares a copy of the config before mmengine builds
     from it:
@@ -51,7 +51,8 @@ class ContextRunner(Runner):
         if not isinstance(cfg, (Config, ConfigDict)):  # a plain dict
             cfg = ConfigDict(cfg)
         if setup_cpu_distributed(cfg):
-            atexit.register(release_distributed)
+            atexit.unregister(release_distributed)  # once, however many
+            atexit.register(release_distributed)  # runners are built
         if cfg.get('optim_wrapper'):
             cfg.optim_wrapper = amp_for_device(cfg.optim_wrapper)
         resolve_resume(cfg)
@@ -69,8 +70,8 @@ class ContextRunner(Runner):
 def build_runner(cfg: Union[Config, ConfigDict]) -> Runner:
     """The runner a config names by ``runner_type``, built through mmseg's
     ``RUNNERS`` as mmseg's ``tools/train.py`` builds it; a
-    :class:`ContextRunner` for a config that names none (mmseg's own, one
-    of ours without ``configs/_base_/runner.py``)."""
+    :class:`ContextRunner` for a config that names none (mmseg's own, a
+    user's written before ``runner_type``)."""
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return ContextRunner.from_cfg(cfg)
