@@ -30,11 +30,11 @@ from mmseg.visualization import SegLocalVisualizer
 
 from mmseg_ctx.analysis import ensure_config_basis  # registers ours too
 from mmseg_ctx.analysis import write_markdown
+from mmseg_ctx.analysis.paths import ROOT, config_file
 from mmseg_ctx.analysis.timing import device_label
 from mmseg_ctx.datasets import ContextShapesDataset
 from mmseg_ctx.engine import amp_optim_wrapper, amp_runs_natively, build_runner
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: table row name -> config, in the order of the table
 DEMO_CONFIGS = {
     'FCN':
@@ -107,7 +107,7 @@ def load_config(path: str, data_root: str, work_dir: str,
     does. The label basis of a DUpsampling config is computed if it is
     missing (into ``work_dir`` for data other than the default
     ContextShapes)."""
-    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg = Config.fromfile(config_file(path))
     cfg.work_dir = work_dir
     if amp:
         cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper)

@@ -9,7 +9,6 @@ from typing import Callable, Sequence
 
 import torch
 from mmengine.config import Config
-from mmengine.hub import get_config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -20,6 +19,7 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 from ..engine import amp_optim_wrapper
+from .paths import config_file
 from .timing import synchronize
 
 
@@ -75,8 +75,7 @@ class TrainStep:
     def __init__(self, config: str, crop: Sequence[int], batch: int,
                  device: str, amp: bool = False,
                  channels_last: bool = False) -> None:
-        cfg = get_config(config) if '::' in config else Config.fromfile(
-            config)
+        cfg = Config.fromfile(config_file(config))
         init_default_scope('mmseg')
         cfg.model.pretrained = None
         cfg.model.data_preprocessor.size = tuple(crop)

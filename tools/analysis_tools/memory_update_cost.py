@@ -34,10 +34,10 @@ from torch import Tensor
 
 from mmseg_ctx.analysis import (LabelResolutionMemory, TrainStep, peak_bytes,
                                 write_markdown)
+from mmseg_ctx.analysis.paths import config_file
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.models.utils import FeatureMemory
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: (C, K, h, w, H, W, B) and the configs whose training iteration the
 #: update is a share of (FCN, FCN + MCIBI)
 SHAPES = {
@@ -115,7 +115,7 @@ def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     if models:
         for role, config in zip(('FCN', 'FCN+MCIBI'), spec['configs']):
             steps[role] = TrainStep(
-                osp.join(ROOT, config) if '::' not in config else config,
+                config_file(config),
                 spec['crop'], spec['batch'], device)
     for step in steps.values():  # warm-up
         step()

@@ -30,7 +30,6 @@ Example::
 import argparse
 import copy
 import math
-import os.path as osp
 import statistics
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -42,11 +41,11 @@ from torch import nn
 
 import mmseg_ctx  # noqa: F401  registers ContextNet
 from mmseg_ctx.analysis import fold_batch_norm, write_markdown
+from mmseg_ctx.analysis.paths import config_file
 from mmseg_ctx.analysis.timing import (DTYPES, add_dtypes_argument, cuda_graph,
                                        device_label, device_type,
                                        kernel_seconds, wall_seconds)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONTEXTNET = 'configs/contextnet/contextnet_{}_4xb4-1000e_cityscapes-' \
     '1024x2048.py'
 #: row name -> config (absolute, relative to the repository, or mmseg::)
@@ -104,7 +103,7 @@ def build(path: str, device: str) -> nn.Module:
     if path.startswith('mmseg::'):  # an installed mmseg config
         cfg = Config.fromstring(f'_base_ = {path!r}', '.py')
     else:
-        cfg = Config.fromfile(osp.join(ROOT, path))
+        cfg = Config.fromfile(config_file(path))
     model = init_model(cfg, None, device=device)
     model.eval()
     return model

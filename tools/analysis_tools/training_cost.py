@@ -41,11 +41,11 @@ from torch import nn
 import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (TrainStep, ensure_config_basis, peak_bytes,
                                 write_markdown)
+from mmseg_ctx.analysis.paths import ROOT
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.engine import amp_runs_natively
 from mmseg_ctx.models.utils import MatmulEncoding
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: B, C, H, W, K of the Encoding layer at an ADE20K-like shape
 ADE20K_ENCODING = (2, 512, 64, 64, 32)
 

@@ -27,7 +27,8 @@ from typing import Dict, List
 import yaml
 from mmengine.config import Config
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmseg_ctx.analysis.paths import ROOT
+
 RESULTS = osp.join(ROOT, 'benchmarks', 'camvid', 'results.json')
 
 #: folder -> (collection, paper title, paper URL)

@@ -27,10 +27,10 @@ from ...engine import (apply_training_options, build_runner,
                        load_runner_config, release_distributed)
 from ...engine.wrappers import unwrap_model
 from ..complexity import flop_analyzer
+from ..paths import config_file
 from .metrics import PerClassIoUMetric
 from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
                       write_json)
-from .suite import config_file
 
 
 def train(cfg: Config, seed: int) -> dict:

@@ -14,12 +14,10 @@ import os.path as osp
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
-from mmengine.hub import get_config
 
+from ..paths import ROOT, config_file
 from .records import Pair
 
-ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 #: what a pair is compared on: the keys of a config that mmengine's
 #: ``Runner.from_cfg`` (or a ``runner_type``) reads, but the run's own
 #: ``work_dir`` and ``experiment_name``, and the modules it imports
@@ -47,11 +45,6 @@ def config_key(path: str, folder: str) -> str:
     path = osp.abspath(osp.join(folder, path))
     inside = osp.relpath(path, ROOT)
     return path if inside.startswith('..') else inside
-
-
-def config_file(key: str) -> str:
-    """The file of a config key (``pkg::path`` through mmengine's hub)."""
-    return get_config(key).filename if '::' in key else osp.join(ROOT, key)
 
 
 def config_name(key: str) -> str:
