@@ -34,7 +34,6 @@ from torch import Tensor
 
 from mmseg_ctx.analysis import (LabelResolutionMemory, TrainStep, peak_bytes,
                                 write_markdown)
-from mmseg_ctx.analysis.paths import config_file
 from mmseg_ctx.analysis.timing import device_label, wall_seconds
 from mmseg_ctx.models.utils import FeatureMemory
 
@@ -78,7 +77,9 @@ def parse_args() -> argparse.Namespace:
                         help='timed updates (and iterations) of each')
     parser.add_argument('--no-models', action='store_true',
                         help='time the updates only, no training iteration')
-    parser.add_argument('--device', default=None, help='default: mmengine')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/complexity/memory_update_cost',
+        help='where the runners of the timed configs log')
     parser.add_argument(
         '--out', default='work_dirs/complexity/memory_update_cost.md')
     return parser.parse_args()
@@ -102,10 +103,11 @@ def build_memory(name: str, memory: Tensor) -> FeatureMemory:
     return module
 
 
-def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
+def measure(spec: dict, repeats: int, models: bool, device: str,
+            work_dir: str) -> dict:
     """Times, peaks and the difference of the two updates at one shape
     (``spec`` as in ``SHAPES``), with its models' iterations if
-    ``models``."""
+    ``models`` (their runners logging in ``work_dir``)."""
     memory, feats, labels = random_case(spec['shape'], device)
     modules = {name: build_memory(name, memory) for name in FORMULATIONS}
     steps: Dict[str, Callable[[], None]] = {
@@ -114,9 +116,8 @@ def measure(spec: dict, repeats: int, models: bool, device: str) -> dict:
     }
     if models:
         for role, config in zip(('FCN', 'FCN+MCIBI'), spec['configs']):
-            steps[role] = TrainStep(
-                config_file(config),
-                spec['crop'], spec['batch'], device)
+            steps[role] = TrainStep.on_random_images(
+                config, spec['crop'], spec['batch'], work_dir)
     for step in steps.values():  # warm-up
         step()
     times: Dict[str, List[float]] = {name: [] for name in steps}
@@ -165,12 +166,14 @@ def markdown_table(results: Dict[str, dict], shapes: Dict[str, dict],
 
 def main() -> None:
     args = parse_args()
-    device = args.device or get_device()
+    device = get_device()  # where mmengine's Runner puts the models
     shapes = dict(custom=dict(shape=tuple(args.shape))) if args.shape else {
         name: SHAPES[name] for name in args.shapes}
     models = not (args.no_models or args.shape)
-    results = {name: measure(spec, args.repeats, models, device)
-               for name, spec in shapes.items()}
+    results = {
+        name: measure(spec, args.repeats, models, device, args.work_dir)
+        for name, spec in shapes.items()
+    }
     where = device_label(device)
     table = markdown_table(results, shapes, where)
     write_markdown(table, args.out)

@@ -68,7 +68,9 @@ def parse_args() -> argparse.Namespace:
         f"EncNet's; default {' '.join(map(str, ADE20K_ENCODING))}")
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--device', default=None, help='default: mmengine')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/complexity/training_cost',
+        help='where the runners of the timed configs log')
     parser.add_argument(
         '--out', default='work_dirs/complexity/training_cost.md')
     return parser.parse_args()
@@ -113,8 +115,8 @@ def time_steps(configs: Sequence[str], args: argparse.Namespace,
         for amp, channels_last in VARIANTS:
             if amp and not amp_runs_natively(device):
                 continue
-            steps[config, amp, channels_last] = TrainStep(
-                config, crop, batch, device, amp, channels_last)
+            steps[config, amp, channels_last] = TrainStep.on_random_images(
+                config, crop, batch, args.work_dir, amp, channels_last)
     for step in steps.values():
         for _ in range(args.warmup):
             step()
@@ -235,7 +237,7 @@ def markdown_table(pairs: Sequence[Dict], steps: Dict,
 
 def main() -> None:
     args = parse_args()
-    device = args.device or get_device()
+    device = get_device()  # where mmengine's Runner puts the models
     pairs = load_pairs(args.suite, args.pairs)
     configs = list(dict.fromkeys(
         pair[role] for pair in pairs for role in ('method', 'baseline')))

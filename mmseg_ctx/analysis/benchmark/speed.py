@@ -9,94 +9,50 @@ Run as ``python -m mmseg_ctx.analysis.benchmark.speed CONFIG [CONFIG ...]
 --work-dir DIR --iters N``; writes ``{work_dir}/timing.json``.
 """
 import argparse
-import copy
 import dataclasses
-import itertools
 import os.path as osp
 import statistics
-import time
 from collections import defaultdict
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import torch
 from mmengine.config import DictAction
 from mmengine.device import get_device
-from mmseg.registry import HOOKS
 
-from ...engine import build_runner
-from ..timing import device_label, synchronize
+from ..timing import device_label, wall_seconds
+from ..train_step import TrainStep, cached_batches, load_step_config
 from .records import Timing, write_json
-from .run import load_run_config
 from .suite import config_name
 
 WARMUP = 3
 ROUND = 5  # steps of one config in a row
-BATCHES = 4  # distinct batches of each config, cycled
-
-
-def cached_batches(loader: Iterable, count: int) -> Iterator:
-    """The first ``count`` batches of ``loader``, over and over: the
-    timed steps are the model's, not the data pipeline's."""
-    return itertools.cycle(list(itertools.islice(loader, count)))
+BATCHES = 4  # distinct val batches of each config, cycled
 
 
 class TimedConfig:
-    """A config's model, optimizer wrapper, custom hooks and train / val
-    loaders, stepped for the timing pass."""
+    """A config's training step (:class:`TrainStep`, on its first training
+    batches) and test step (batch 1, its first val images), timed for the
+    timing pass."""
 
     def __init__(self, key: str, work_dir: str, options: Optional[dict],
                  amp: bool, channels_last: bool) -> None:
-        name = f'timing_{config_name(key)}'
-        cfg = load_run_config(key, osp.join(work_dir, config_name(key)),
-                              options, amp=amp, channels_last=channels_last)
-        cfg.experiment_name = name
-        if cfg.get('visualizer'):
-            cfg.visualizer.name = name
-        cfg.load_from = None
-        cfg.resume = False
+        cfg = load_step_config(key, osp.join(work_dir, config_name(key)),
+                               options, amp, channels_last)
         cfg.val_dataloader.batch_size = 1
-        # no worker processes: forked beside another config's worker
-        # threads they can deadlock, and the batches are cached anyway
-        for loader in (cfg.train_dataloader, cfg.val_dataloader):
-            loader.update(num_workers=0, persistent_workers=False)
-        self.runner = build_runner(cfg)
-        self.optim_wrapper = self.runner.build_optim_wrapper(
-            cfg.optim_wrapper)
-        self.hooks = [
-            HOOKS.build(hook)
-            for hook in copy.deepcopy(cfg.get('custom_hooks', []))
-        ]
-        for hook in self.hooks:
-            hook.before_run(self.runner)
-            hook.before_train(self.runner)
-        self.batches = dict(
-            train=cached_batches(self.runner.train_loop.dataloader, BATCHES),
-            test=cached_batches(self.runner.val_loop.dataloader, BATCHES))
+        self.train_step = TrainStep(cfg)
+        self.runner = self.train_step.runner
+        self.test_batches = cached_batches(self.runner.val_loop.dataloader,
+                                           BATCHES)
 
-    def _train_step(self, batch: dict) -> None:
-        for hook in self.hooks:
-            hook.before_train_iter(self.runner, 0, batch)
-        outputs = self.runner.model.train_step(batch, self.optim_wrapper)
-        for hook in self.hooks:
-            hook.after_train_iter(self.runner, 0, batch, outputs)
+    def _test_step(self) -> None:
+        with torch.no_grad():
+            self.runner.model.test_step(next(self.test_batches))
 
     def steps(self, phase: str, count: int, device: str) -> List[float]:
         """Seconds of each of ``count`` train or test steps."""
-        model = self.runner.model
-        model.train(phase == 'train')
-        times = []
-        for _ in range(count):
-            batch = next(self.batches[phase])
-            synchronize(device)
-            start = time.perf_counter()
-            if phase == 'train':
-                self._train_step(batch)
-            else:
-                with torch.no_grad():
-                    model.test_step(batch)
-            synchronize(device)
-            times.append(time.perf_counter() - start)
-        return times
+        self.runner.model.train(phase == 'train')
+        step = self.train_step if phase == 'train' else self._test_step
+        return [wall_seconds(step, device) for _ in range(count)]
 
 
 def measure_speed(keys: List[str], work_dir: str, iters: int,
