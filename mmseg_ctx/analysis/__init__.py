@@ -10,8 +10,9 @@ The top layer: it may import everything below (``models``, ``engine``,
 """
 from .bn_folding import count_batch_norms, fold_batch_norm, load_folded_model
 from .complexity import flop_analyzer, sdpa_flop_jit
-from .label_basis import (bilinear_restore, compute_label_basis,
-                          ensure_config_basis, ensure_label_basis, upper_bound)
+from .config_basis import (bilinear_restore, compute_label_basis,
+                           ensure_config_basis, ensure_label_basis,
+                           upper_bound)
 from .label_basis_estimator import LabelBasisEstimator
 from .label_resolution_memory import LabelResolutionMemory
 from .memory_init import (check_trained_weights, cosine_cluster_center,

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 
-from ..label_basis import ensure_config_basis
+from ..config_basis import ensure_config_basis
 from .processes import BenchmarkError, child, work_dir_lock
 from .records import (RESULT, NewerVersionError, Pair, RecordError, Results,
                       RunRecord, Timing, read_json, read_results, read_run,

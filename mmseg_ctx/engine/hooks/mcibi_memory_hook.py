@@ -26,16 +26,20 @@ class MCIBIMemoryHook(Hook):
     update (see :class:`~mmseg_ctx.models.utils.FeatureMemory`).
 
     Args:
-        momentum (float): m0 of eq. 7. Defaults to 0.9.
+        init_momentum (float): m0 of eq. 7, the momentum at ``t = 0``
+            (``momentum`` below this hook is always the ``m_t`` of an
+            iteration). Defaults to 0.9.
         power (float): p of eq. 7. Defaults to 0.9.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, momentum: float = 0.9, power: float = 0.9) -> None:
-        if not 0 < momentum <= 1:
-            raise ValueError(f'momentum must be in (0, 1], got {momentum}')
-        self.momentum = momentum
+    def __init__(self, init_momentum: float = 0.9,
+                 power: float = 0.9) -> None:
+        if not 0 < init_momentum <= 1:
+            raise ValueError(
+                f'init_momentum must be in (0, 1], got {init_momentum}')
+        self.init_momentum = init_momentum
         self.power = power
         self._memory_heads: List[MCIBIHead] = []
 
@@ -78,7 +82,7 @@ class MCIBIMemoryHook(Hook):
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         momentum = memory_momentum(*self.progress(runner, batch_idx),
-                                   self.momentum, self.power)
+                                   self.init_momentum, self.power)
         for head in self._memory_heads:
             head.update_memory(momentum)
         runner.message_hub.update_scalar('train/memory_momentum', momentum)

@@ -12,7 +12,7 @@ from mmseg.utils import SampleList
 from torch import Tensor, nn
 
 from ..utils import CheckedInputsMixin, DUpsampling
-from ..utils.label_basis import LABEL_BASIS_TOOL
+from ..utils.label_basis_file import LABEL_BASIS_TOOL
 
 
 @MODELS.register_module()
@@ -46,7 +46,7 @@ class DUpsamplingHead(CheckedInputsMixin, DepthwiseSeparableASPPHead):
         basis_channels (int): C~, the code size (64 for ResNet-50).
         basis_file (str, optional): the label basis written by
             ``tools/analysis_tools/label_basis.py`` (the format:
-            :mod:`mmseg_ctx.models.utils.label_basis`); its r, K and C~
+            :mod:`mmseg_ctx.models.utils.label_basis_file`); its r, K and C~
             must match. ``None``, or a file that does not exist (with a
             warning), leaves W zero, to be loaded from a checkpoint, which
             carries it (testing on another machine); a zero W is refused at

@@ -5,8 +5,8 @@ from .encoding import MatmulEncoding
 from .feature_memory import FeatureMemory, MemorySums, memory_momentum
 from .image_context import (ASPPContext, OCRContext, PPMContext,
                             build_image_context)
-from .label_basis import (LABEL_BASIS_KEYS, check_label_basis,
-                          load_label_basis, save_label_basis)
+from .label_basis_file import (LABEL_BASIS_KEYS, check_label_basis,
+                               load_label_basis, save_label_basis)
 from .labels import check_label_range, check_num_classes
 from .norm import norm1d_cfg
 from .pooling import ExportableAdaptiveMaxPool2d, adaptive_max_pool2d_by_slices

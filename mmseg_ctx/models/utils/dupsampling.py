@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .label_basis import load_label_basis
+from .label_basis_file import load_label_basis
 from .labels import check_label_range
 
 
@@ -119,8 +119,8 @@ class DUpsampling(nn.Module):
                   channels: int,
                   trainable: bool = False) -> 'DUpsampling':
         """Load W and the mean from a basis file (see
-        :mod:`~mmseg_ctx.models.utils.label_basis`), refusing one whose ratio
-        r, class count K or code size C~ differ from the head's."""
+        :mod:`~mmseg_ctx.models.utils.label_basis_file`), refusing one whose
+        ratio r, class count K or code size C~ differ from the head's."""
         record = load_label_basis(path, ratio, num_classes, channels)
         return cls(record['basis'], record['mean'], ratio, num_classes,
                    trainable)

@@ -8,6 +8,7 @@ from helpers import ROOT, free_port, memory_dump, tiny_mcibi, tool_env
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmseg_ctx.engine.hooks import MCIBIMemoryHook
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum
 
 
@@ -31,6 +32,24 @@ def test_updates_after_every_iteration_with_eq7_momentum(
     states = [memory_dump(tmp_path, f'iter{t}')['memory'] for t in range(4)]
     assert all(not torch.equal(a, b) for a, b in zip(states, states[1:]))
     assert memory_dump(tmp_path, 'iter3')['initialized'].sum() >= 3
+
+
+def test_init_momentum_is_m0_of_eq7(tmp_path, tiny_data, monkeypatch):
+    """The hook's ``init_momentum`` is m0: the momentum of iteration 0;
+    outside (0, 1] it is refused with its value."""
+    applied = []
+    update = FeatureMemory.update
+    monkeypatch.setattr(
+        FeatureMemory, 'update', lambda self, f, lab, m:
+        (applied.append(m), update(self, f, lab, m))[1])
+    cfg = tiny_mcibi(tmp_path, tiny_data)
+    cfg.custom_hooks[0].init_momentum = 0.5
+    Runner.from_cfg(cfg).train()
+    assert applied[0] == pytest.approx(0.5)
+    assert applied == pytest.approx(
+        [memory_momentum(t, 4, m0=0.5) for t in range(4)])
+    with pytest.raises(ValueError, match=r'init_momentum .*got 1\.5'):
+        MCIBIMemoryHook(init_momentum=1.5)
 
 
 def test_without_the_hook_training_stops_at_once(tmp_path, tiny_data):

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The label basis of DUpsampling (Tian et al., CVPR 2019, Sec. 3.1) from
 an mmseg dataset config, and its upper bound (Table 1, mIoU*). The file
-format is :mod:`mmseg_ctx.models.utils.label_basis`'s."""
+format is :mod:`mmseg_ctx.models.utils.label_basis_file`'s."""
 import copy
 import os.path as osp
 from typing import Dict, Iterator, Optional, Tuple
