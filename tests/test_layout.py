@@ -75,3 +75,17 @@ def test_import_mmseg_ctx_leaves_the_tools_library_out():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout
     assert 'mmseg.apis' in out and 'mmseg_ctx.analysis' in out
+
+
+def test_importing_the_test_helpers_registers_nothing():
+    """The tests' modules add nothing to mmseg's registries when imported;
+    a test's hook registers when a config imports it (custom_imports)."""
+    code = (
+        'import sys; sys.path.insert(0, "tests"); import mmseg_ctx; '
+        'from mmseg.registry import HOOKS, MODELS; '
+        'count = lambda: (len(HOOKS.module_dict), len(MODELS.module_dict)); '
+        'before = count(); import helpers, conftest; after = count(); '
+        'import dump_memory_hook; print(before == after, count() > after)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout
+    assert out.split() == ['True', 'True']

@@ -5,7 +5,8 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from helpers import MCIBI_FCN, run_failing, run_script, write_tiny_config
+from helpers import (DUMP_HOOK_IMPORTS, MCIBI_FCN, run_failing, run_script,
+                     write_tiny_config)
 
 
 @pytest.fixture(scope='module')
@@ -44,9 +45,7 @@ def test_init_memory_by_clustering_and_load_it(trained):
     # a config loads it with load_from and trains on from that memory
     from_init = tmp / 'from_init.py'
     from_init.write_text(
-        f'_base_ = {config!r}\nload_from = {out!r}\n'
-        "custom_imports = dict(imports=['mmseg_ctx', 'helpers'], "
-        'allow_failed_imports=False)\n'
+        f'_base_ = {config!r}\nload_from = {out!r}\n' + DUMP_HOOK_IMPORTS +
         "custom_hooks = [dict(type='MCIBIMemoryHook'), dict(type="
         f"'DumpMemoryHook', out_dir={str(tmp)!r})]\n")
     # with --resume at every start (as a cluster scheduler restarts jobs):
