@@ -5,8 +5,6 @@ device."""
 import importlib.util
 import os
 import os.path as osp
-import re
-import shlex
 import socket
 import subprocess
 import sys
@@ -255,53 +253,6 @@ def tool_env(**extra: str) -> Dict[str, str]:
     env['OMP_NUM_THREADS'] = '1'
     env.update(extra)
     return env
-
-
-def readme_commands(program: str) -> List[str]:
-    """The command lines in the ```bash blocks of the README's Usage
-    section that run ``program`` (``mim``, ``tools/slurm_train.sh``, or the
-    script ``python`` runs), after any ``VAR=value`` assignments."""
-    with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
-        text = f.read()
-    usage = text[text.index('\n## Usage'):text.index('\n## Results')]
-    lines = []
-    for block in re.findall(r'```bash\n(.*?)```', usage, re.S):
-        lines += block.replace('\\\n', ' ').splitlines()
-    found = []
-    for line in lines:
-        words = [w for w in shlex.split(line, comments=True)
-                 if not re.fullmatch(r'[A-Z_]+=.*', w)]
-        if words and words[0] in ('python', 'python3'):
-            words = words[1:]
-        if words and words[0] == program:
-            found.append(line)
-    return found
-
-
-def readme_workspace(path: str) -> str:
-    """A folder to run the README's commands in, as from a clone (they name
-    ``tools/``, ``configs/``, ``demo/``), where what they write stays."""
-    os.makedirs(path, exist_ok=True)
-    for name in ('tools', 'configs', 'demo'):
-        os.symlink(osp.join(ROOT, name), osp.join(path, name))
-    return path
-
-
-def run_readme_command(line: str, cwd: str, words: Dict[str, str],
-                       timeout: float = 600, **env: str) -> str:
-    """Run a README command line in bash, each of its placeholder ``words``
-    (``CONFIG``, ``CHECKPOINT``, ...) replaced, with this Python's
-    ``python`` and ``mim`` first on PATH and ``env`` added; its output,
-    once it has succeeded."""
-    for word, value in words.items():
-        line = re.sub(rf'\b{word}\b', lambda _: shlex.quote(value), line)
-    env = tool_env(**env)
-    env['PATH'] = os.pathsep.join((osp.dirname(sys.executable), env['PATH']))
-    proc = subprocess.run(['bash', '-c', line], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f'{line}\n{output[-4000:]}'
-    return output
 
 
 def register_test_hooks() -> None:

@@ -1,13 +1,18 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The READMEs' config examples (the top README's ```python blocks from
-"Config inheritance" on and every ```python block of a method's
+"""The docs: their config examples (the ```python blocks of docs/usage.md's
+"Config inheritance" and every ```python block of a method's
 ``configs/<method>/README.md``; code that is not a config is fenced ```py)
-are configs that build (and the top README's first one trains)."""
+are configs that build (and usage.md's first one trains); the top README is
+a front door under 200 lines whose commands are usage.md's, which the tests
+run; every relative link of the READMEs, docs/ and the changelog reaches its
+file and heading."""
 import glob
+import os
 import os.path as osp
 import re
 
 import pytest
+from doc_commands import USAGE, bash_lines, command_words, doc_text
 from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -28,9 +33,11 @@ def python_blocks(text: str) -> list:
 
 
 def readme_examples() -> list:
-    with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
-        text = f.read()
-    return python_blocks(text[text.index('**Config inheritance.**'):])
+    """The ```python blocks of docs/usage.md's "Config inheritance"."""
+    text = doc_text(USAGE)
+    start = text.index('\n## Config inheritance')
+    end = text.find('\n## ', start + 1)
+    return python_blocks(text[start:end if end >= 0 else len(text)])
 
 
 def method_readme_examples() -> list:
@@ -94,3 +101,100 @@ def test_inheritance_example_trains(tiny_data, tmp_path):
     assert runner.iter == 1
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert loss > 0
+
+
+# --- the README as a front door, and the links of the docs ---
+
+#: what the README may run that docs/usage.md does not give: make targets
+#: and installing
+INSTALL = (('make', ), ('pip', 'install'), ('mim', 'install'),
+           ('git', 'clone'), ('cd', ))
+
+
+def readme_text() -> str:
+    with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        return f.read()
+
+
+def test_readme_is_under_200_lines():
+    assert len(readme_text().splitlines()) < 200
+
+
+def checked_commands(text: str) -> list:
+    """The command lines of ``text``'s ```bash blocks but make and
+    installing."""
+    return [
+        line for line in bash_lines(text) if command_words(line) and not any(
+            command_words(line)[:len(prefix)] == list(prefix)
+            for prefix in INSTALL)
+    ]
+
+
+def test_readme_and_docs_commands_are_usage_commands():
+    """Every command line of the README and of docs/ (but make and
+    installing) is one of docs/usage.md's, word for word, so that the tests
+    that run usage.md's commands run theirs."""
+    usage = {tuple(command_words(line)) for line in bash_lines(
+        doc_text(USAGE))} - {()}
+    readme = checked_commands(readme_text())
+    assert len(readme) >= 8, readme  # a two-minute path and six usages
+    docs = []
+    for path in glob.glob(osp.join(ROOT, 'docs', '*.md')):
+        with open(path, encoding='utf-8') as f:
+            docs += checked_commands(f.read())
+    for line in readme + docs:
+        assert tuple(command_words(line)) in usage, line
+
+
+def test_doc_commands_name_files_that_exist():
+    """The scripts and configs the README's and usage.md's commands name."""
+    for text in (readme_text(), doc_text(USAGE)):
+        for line in bash_lines(text):
+            for word in command_words(line):
+                if re.match(r'(tools|configs|demo)/.+\.(py|sh)$', word):
+                    assert osp.isfile(osp.join(ROOT, word)), (word, line)
+
+
+def linked_docs() -> list:
+    paths = [osp.join(ROOT, name) for name in ('README.md', 'CHANGELOG.md')]
+    paths += sorted(glob.glob(osp.join(ROOT, 'docs', '*.md')))
+    paths += sorted(glob.glob(osp.join(ROOT, 'benchmarks', '**', 'README.md'),
+                              recursive=True))
+    return paths
+
+
+def prose(text: str) -> str:
+    """``text`` without fenced code blocks and inline code."""
+    text = re.sub(r'^```.*?^```', '', text, flags=re.S | re.M)
+    return re.sub(r'`[^`\n]*`', '', text)
+
+
+def anchors(path: str) -> set:
+    """GitHub's anchors of the headings of a markdown file."""
+    with open(path, encoding='utf-8') as f:
+        text = re.sub(r'^```.*?^```', '', f.read(), flags=re.S | re.M)
+    return {
+        re.sub(r'[^\w\- ]', '', heading.strip().lower()).replace(' ', '-')
+        for heading in re.findall(r'^#+ (.+)$', text, re.M)
+    }
+
+
+def test_relative_links_reach_their_files():
+    assert osp.join(ROOT, 'docs', 'usage.md') in linked_docs()
+    broken = []
+    for path in linked_docs():
+        with open(path, encoding='utf-8') as f:
+            text = prose(f.read())
+        for target in re.findall(r'\[[^\]]*\]\(([^)\s]+)\)', text):
+            if re.match(r'[a-z]+:', target):
+                continue  # http(s), mailto
+            file, _, anchor = target.partition('#')
+            full = osp.normpath(osp.join(osp.dirname(path), file)) \
+                if file else path
+            where = f'{osp.relpath(path, ROOT)}: {target}'
+            if not os.path.exists(full):
+                broken.append(where)
+            elif anchor and full.endswith('.md') and \
+                    anchor not in anchors(full):
+                broken.append(where + ' (no such heading)')
+    assert not broken, broken

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The README's mim, FLOPs, ONNX export and image-demo commands, run as
+"""docs/usage.md's mim, FLOPs, ONNX export and image-demo commands, run as
 they are written there (its placeholders replaced by a tiny MCIBI config,
 its checkpoint and an image), from a folder laid out as a clone."""
 import glob
@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 import onnx
 import pytest
-from helpers import (MCIBI_FCN, ROOT, assert_checkpoint_loads, readme_commands,
-                     readme_workspace, run_readme_command, write_tiny_config)
+from doc_commands import doc_commands, doc_workspace, run_doc_command
+from helpers import MCIBI_FCN, ROOT, assert_checkpoint_loads, write_tiny_config
 
 
-def readme_command(program: str, index: int = 0, count: int = 1) -> str:
-    lines = readme_commands(program)
+def usage_command(program: str, index: int = 0, count: int = 1) -> str:
+    lines = doc_commands(program)
     assert len(lines) == count, (program, lines)
     return lines[index]
 
@@ -23,14 +23,14 @@ def readme_command(program: str, index: int = 0, count: int = 1) -> str:
 @pytest.fixture(scope='module')
 def workspace(tmp_path_factory, tiny_data) -> dict:
     """The workspace, the tiny config, and its checkpoint trained there by
-    the README's ``mim train mmseg_ctx CONFIG --launcher pytorch --gpus 2``
+    the docs' ``mim train mmseg_ctx CONFIG --launcher pytorch --gpus 2``
     (two CPU processes over gloo, through our tools/train.py)."""
-    root = tmp_path_factory.mktemp('readme')
-    cwd = readme_workspace(str(root / 'clone'))
+    root = tmp_path_factory.mktemp('usage')
+    cwd = doc_workspace(str(root / 'clone'))
     config = write_tiny_config(str(root / 'tiny_mcibi.py'), tiny_data,
                                base=MCIBI_FCN)
-    out = run_readme_command(readme_command('mim', 1, 3), cwd,
-                             dict(CONFIG=config), CUDA_VISIBLE_DEVICES='')
+    out = run_doc_command(usage_command('mim', 1, 3), cwd,
+                          dict(CONFIG=config), CUDA_VISIBLE_DEVICES='')
     assert osp.join('mmseg_ctx', '.mim', 'tools', 'train.py') in out
     assert 'rank 1 of 2 finished training' in out
     checkpoint = osp.join(cwd, 'work_dirs', 'tiny_mcibi', 'iter_4.pth')
@@ -44,8 +44,8 @@ def run(program: str, workspace: dict, index: int = 0, count: int = 1,
         **words: str) -> str:
     words = dict({k: v for k, v in workspace.items() if k.isupper()},
                  **words)
-    return run_readme_command(readme_command(program, index, count),
-                              workspace['cwd'], words)
+    return run_doc_command(usage_command(program, index, count),
+                           workspace['cwd'], words)
 
 
 def test_mim_train_mmsegmentation(workspace, tiny_data):

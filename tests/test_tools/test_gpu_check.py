@@ -11,8 +11,8 @@ import sys
 
 import pytest
 import torch
-from helpers import (ROOT, load_script, readme_commands, run_readme_command,
-                     tool_env)
+from doc_commands import doc_commands, run_doc_command
+from helpers import ROOT, load_script, tool_env
 
 from mmseg_ctx.engine import cpu_supports_bf16
 
@@ -65,13 +65,13 @@ def test_kit_fits_and_installs_without_network(tool, tmp_path):
 
 @pytest.mark.timeout(1800)
 def test_cpu_mode_runs_every_check(tmp_path):
-    """The README's ``run`` line without CUDA (a slow machine's budget and
+    """docs/usage.md's ``run`` line without CUDA (a slow machine's budget and
     two checks at a time added): the same checks at tiny shapes, each one
     passing, the report in three files. The stack imports, so the kit is
     not installed."""
     out = tmp_path / 'report'
-    (line, ) = readme_commands(osp.join('tools', 'misc', 'gpu_check.py'))
-    run_readme_command(
+    (line, ) = doc_commands(osp.join('tools', 'misc', 'gpu_check.py'))
+    run_doc_command(
         line + ' --mode cpu --jobs 2 --budget 1500', ROOT,
         dict(WORK_DIR=str(out)), timeout=1800, CUDA_VISIBLE_DEVICES='')
     assert sorted(os.listdir(out)) == ['logs.tar.gz', 'report.json',

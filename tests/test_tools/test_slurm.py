@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""tools/slurm_train.sh and slurm_test.sh, as the README's commands give
+"""tools/slurm_train.sh and slurm_test.sh, as docs/usage.md's commands give
 them, on a real single-node Slurm (tests/local_slurm.py): two CPU tasks over
 gloo, whose MCIBI memories stay equal, then a two-task test of the
 checkpoint."""
@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 import torch
+from doc_commands import doc_commands, doc_workspace, run_doc_command
 from helpers import (ROOT, assert_checkpoint_loads, free_port, memory_dump,
-                     readme_commands, readme_workspace, run_readme_command,
                      tiny_mcibi, tool_env)
 from local_slurm import PARTITION, SlurmUnavailable, local_slurm
 
@@ -28,13 +28,13 @@ def slurm(tmp_path_factory):
     cluster.__exit__(None, None, None)
 
 
-def srun_readme_command(script: str, slurm_env: dict, **words: str) -> str:
-    """The README's ``tools/SCRIPT`` line (two CPU tasks on a node without
+def srun_doc_command(script: str, slurm_env: dict, **words: str) -> str:
+    """docs/usage.md's ``tools/SCRIPT`` line (two CPU tasks on a node without
     GPUs) as written, its placeholders filled in, on the local Slurm."""
-    lines = readme_commands(osp.join('tools', script))
+    lines = doc_commands(osp.join('tools', script))
     assert len(lines) == 1, lines
-    cwd = readme_workspace(words.pop('cwd'))
-    return run_readme_command(
+    cwd = doc_workspace(words.pop('cwd'))
+    return run_doc_command(
         lines[0], cwd, dict(words, PARTITION=PARTITION,
                             JOB_NAME='mmseg_ctx-test'),
         **slurm_env, MASTER_PORT=str(free_port()), CUDA_VISIBLE_DEVICES='')
@@ -45,8 +45,8 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
     config = str(tmp_path / 'slurm_mcibi.py')
     cfg.dump(config)
     work_dir = str(tmp_path / 'work')
-    out = srun_readme_command('slurm_train.sh', slurm, CONFIG=config,
-                              WORK_DIR=work_dir, cwd=str(tmp_path / 'train'))
+    out = srun_doc_command('slurm_train.sh', slurm, CONFIG=config,
+                           WORK_DIR=work_dir, cwd=str(tmp_path / 'train'))
     assert f'srun -p {PARTITION} --job-name=mmseg_ctx-test' in out
     assert '--gres' not in out  # GRES='': a node without GPUs
     assert '--launcher slurm' in out
@@ -67,9 +67,9 @@ def test_slurm_train_and_test_two_cpu_tasks(slurm, tmp_path, tiny_data):
     assert torch.equal(state['decode_head.memory.memory'],
                        memory_dump(tmp_path, 'iter3')['memory'])
 
-    out = srun_readme_command('slurm_test.sh', slurm, CONFIG=config,
-                              CHECKPOINT=checkpoint,
-                              cwd=str(tmp_path / 'test'))
+    out = srun_doc_command('slurm_test.sh', slurm, CONFIG=config,
+                           CHECKPOINT=checkpoint,
+                           cwd=str(tmp_path / 'test'))
     assert '--ntasks=2' in out and '--launcher slurm' in out
     assert 'Distributed training: True' in out
     assert 'mIoU' in out
