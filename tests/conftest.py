@@ -5,7 +5,8 @@ from typing import List
 
 import pytest
 import torch
-from helpers import make_context_shapes, write_tiny_config
+from config_writers import write_tiny_config
+from data_makers import make_context_shapes
 
 
 def available_devices() -> List:

@@ -1,7 +1,7 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """A hook the tests add to MCIBI configs, registered into mmseg's ``HOOKS``
 when a config imports this module (``custom_imports``), as a plugin's
-modules register (``helpers.DUMP_HOOK_IMPORTS``); no test imports it."""
+modules register (``config_writers.DUMP_HOOK_IMPORTS``); no test imports it."""
 import os.path as osp
 
 import torch

@@ -84,7 +84,8 @@ def test_importing_the_test_helpers_registers_nothing():
         'import sys; sys.path.insert(0, "tests"); import mmseg_ctx; '
         'from mmseg.registry import HOOKS, MODELS; '
         'count = lambda: (len(HOOKS.module_dict), len(MODELS.module_dict)); '
-        'before = count(); import helpers, conftest; after = count(); '
+        'before = count(); import helpers, data_makers, config_writers, '
+        'model_makers, doc_commands, conftest; after = count(); '
         'import dump_memory_hook; print(before == after, count() > after)')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout

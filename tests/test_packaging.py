@@ -12,7 +12,9 @@ import subprocess
 import sys
 
 import pytest
-from helpers import ROOT, assert_checkpoint_loads, tool_env, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT, tool_env
+from model_makers import assert_checkpoint_loads
 
 #: what a source tree holds that a wheel is not built from
 NOT_SOURCES = ('.git', '.venv', 'data', 'work_dirs', 'bases', 'build',

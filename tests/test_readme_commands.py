@@ -10,8 +10,10 @@ import cv2
 import numpy as np
 import onnx
 import pytest
+from config_writers import MCIBI_FCN, write_tiny_config
 from doc_commands import doc_commands, doc_workspace, run_doc_command
-from helpers import MCIBI_FCN, ROOT, assert_checkpoint_loads, write_tiny_config
+from helpers import ROOT
+from model_makers import assert_checkpoint_loads
 
 
 def usage_command(program: str, index: int = 0, count: int = 1) -> str:

@@ -6,7 +6,7 @@ import shutil
 import cv2
 import pytest
 import torch
-from helpers import FCN_DEMO
+from config_writers import FCN_DEMO
 from mmengine.config import Config
 
 import mmseg_ctx  # noqa: F401

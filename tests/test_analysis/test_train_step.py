@@ -3,7 +3,7 @@
 config's custom hooks around the step, the config's batches or random
 ones (which need no data set)."""
 import torch
-from helpers import MCIBI_FCN, write_tiny_config
+from config_writers import MCIBI_FCN, write_tiny_config
 
 from mmseg_ctx.analysis import TrainStep, load_step_config
 from mmseg_ctx.engine import ContextRunner

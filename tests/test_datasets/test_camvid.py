@@ -5,8 +5,9 @@ import os.path as osp
 
 import pytest
 import torch
-from helpers import (ROOT, load_script, make_segnet_camvid, run_script,
-                     write_tiny_config)
+from config_writers import write_tiny_config
+from data_makers import make_segnet_camvid
+from helpers import ROOT, load_script, run_script
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS

@@ -5,7 +5,8 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from helpers import MCIBI_FCN, run_failing, run_script, write_tiny_config
+from config_writers import MCIBI_FCN, write_tiny_config
+from helpers import run_failing, run_script
 
 
 def test_image_demo_paints_the_prediction(tmp_path, tiny_data):

@@ -10,7 +10,8 @@ import sys
 import mmseg
 import pytest
 import torch
-from helpers import ROOT, tool_env, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT, tool_env
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import RUNNERS

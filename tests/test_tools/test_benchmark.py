@@ -20,8 +20,9 @@ from types import SimpleNamespace
 
 import cv2
 import pytest
-from helpers import (FCN_DEMO, MCIBI_FCN, ROOT, make_context_shapes,
-                     run_script, tool_env, write_tiny_config)
+from config_writers import FCN_DEMO, MCIBI_FCN, write_tiny_config
+from data_makers import make_context_shapes
+from helpers import ROOT, run_script, tool_env
 from mmengine.config import Config
 
 from mmseg_ctx.analysis.benchmark import SCHEMA_VERSION, Pair, Results

@@ -7,7 +7,8 @@ import sys
 
 import cv2
 import numpy as np
-from helpers import ROOT, load_script, make_segnet_camvid, run_script, tool_env
+from data_makers import make_segnet_camvid
+from helpers import ROOT, load_script, run_script, tool_env
 
 CONVERTER = ('tools', 'dataset_converters', 'camvid.py')
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 import torch
-from helpers import ROOT, run_script, tool_env, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT, run_script, tool_env
 from mmseg.apis import init_model
 
 from mmseg_ctx.analysis import count_batch_norms, load_folded_model

@@ -7,7 +7,8 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from helpers import ROOT, load_script, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT, load_script
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS

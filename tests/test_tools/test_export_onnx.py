@@ -9,7 +9,8 @@ import onnx
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import ROOT, run_failing, run_script, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT, run_failing, run_script
 from mmengine.runner import save_checkpoint
 from mmseg.apis import init_model
 

@@ -11,7 +11,9 @@ import sys
 import cv2
 import numpy as np
 import torch
-from helpers import ROOT, make_context_shapes, tool_env, write_tiny_config
+from config_writers import write_tiny_config
+from data_makers import make_context_shapes
+from helpers import ROOT, tool_env
 
 TOOL = 'tools/analysis_tools/label_basis.py'
 DUP_DEMO = osp.join(ROOT, 'configs', 'dupsampling',

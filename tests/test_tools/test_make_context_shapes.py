@@ -7,7 +7,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from helpers import GENERATOR, make_context_shapes
+from data_makers import GENERATOR, make_context_shapes
 
 from mmseg_ctx.datasets import ContextShapesDataset
 

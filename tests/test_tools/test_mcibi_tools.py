@@ -5,8 +5,8 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from helpers import (DUMP_HOOK_IMPORTS, MCIBI_FCN, run_failing, run_script,
-                     write_tiny_config)
+from config_writers import DUMP_HOOK_IMPORTS, MCIBI_FCN, write_tiny_config
+from helpers import run_failing, run_script
 
 
 @pytest.fixture(scope='module')

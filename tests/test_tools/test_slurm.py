@@ -9,10 +9,11 @@ import subprocess
 
 import pytest
 import torch
+from config_writers import memory_dump, tiny_mcibi
 from doc_commands import doc_commands, doc_workspace, run_doc_command
-from helpers import (ROOT, assert_checkpoint_loads, free_port, memory_dump,
-                     tiny_mcibi, tool_env)
+from helpers import ROOT, free_port, tool_env
 from local_slurm import PARTITION, SlurmUnavailable, local_slurm
+from model_makers import assert_checkpoint_loads
 
 
 @pytest.fixture(scope='module')

@@ -8,7 +8,8 @@ import os.path as osp
 import subprocess
 import sys
 
-from helpers import ROOT, assert_checkpoint_loads, free_port, tool_env
+from helpers import ROOT, free_port, tool_env
+from model_makers import assert_checkpoint_loads
 
 
 def run(cmd, **env):

@@ -11,7 +11,8 @@ import textwrap
 import time
 
 import pytest
-from helpers import FCN_DEMO, MCIBI_FCN, ROOT, run_failing, tool_env
+from config_writers import FCN_DEMO, MCIBI_FCN
+from helpers import ROOT, run_failing, tool_env
 
 from mmseg_ctx.analysis.benchmark import (Benchmark, BenchmarkError, Options,
                                           Pair, Results, RunRecord,

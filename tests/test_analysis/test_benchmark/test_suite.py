@@ -6,7 +6,8 @@ import glob
 import os.path as osp
 
 import pytest
-from helpers import FCN_DEMO, ROOT
+from config_writers import FCN_DEMO
+from helpers import ROOT
 from mmengine.config import Config
 
 from mmseg_ctx.analysis.benchmark import (Pair, SuiteError, check_pairs,

@@ -6,8 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from helpers import DEMO_CONFIGS, demo_segmentor, random_batch
+from config_writers import DEMO_CONFIGS
+from data_makers import random_batch
 from mmengine.model import MMDistributedDataParallel
+from model_makers import demo_segmentor
 from torch import nn
 
 from mmseg_ctx.engine import ChannelsLastHook

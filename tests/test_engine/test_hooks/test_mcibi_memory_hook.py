@@ -4,7 +4,8 @@ import subprocess
 
 import pytest
 import torch
-from helpers import ROOT, free_port, memory_dump, tiny_mcibi, tool_env
+from config_writers import memory_dump, tiny_mcibi
+from helpers import ROOT, free_port, tool_env
 from mmengine.config import Config
 from mmengine.runner import Runner
 

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 import torch
-from helpers import MCIBI_FCN, ROOT, free_port, tool_env, write_tiny_config
+from config_writers import MCIBI_FCN, write_tiny_config
+from helpers import ROOT, free_port, tool_env
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner

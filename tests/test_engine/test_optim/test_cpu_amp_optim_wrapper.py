@@ -3,8 +3,9 @@
 weights and no loss scaling; the maths that must not round stays fp32."""
 import pytest
 import torch
-from helpers import demo_segmentor, random_batch
+from data_makers import random_batch
 from mmengine.registry import OPTIM_WRAPPERS
+from model_makers import demo_segmentor
 from torch import nn
 
 from mmseg_ctx.engine import CPUAmpOptimWrapper, amp_optim_wrapper

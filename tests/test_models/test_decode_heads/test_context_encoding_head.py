@@ -2,10 +2,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import autocast_dtypes
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from model_makers import autocast_dtypes
 
 import mmseg_ctx  # noqa: F401
 from mmseg_ctx.models.losses import presence_targets

@@ -4,7 +4,8 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import ROOT, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 from mmengine.structures import PixelData

@@ -2,12 +2,12 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import autocast_dtypes
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from model_makers import autocast_dtypes
 
 import mmseg_ctx  # noqa: F401
 from mmseg_ctx.analysis import LabelResolutionMemory

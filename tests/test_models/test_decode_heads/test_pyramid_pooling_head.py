@@ -1,7 +1,8 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import pytest
 import torch
-from helpers import ROOT, write_tiny_config
+from config_writers import write_tiny_config
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmseg.registry import MODELS

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 import torch
-from helpers import autocast_dtypes
 from mmseg.models.utils import Encoding
+from model_makers import autocast_dtypes
 
 from mmseg_ctx.models.utils import MatmulEncoding
 

@@ -9,8 +9,9 @@ import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
-from helpers import autocast_dtypes, free_port
+from helpers import free_port
 from mmengine.logging import MMLogger
+from model_makers import autocast_dtypes
 
 from mmseg_ctx.analysis import LabelResolutionMemory
 from mmseg_ctx.models.utils import FeatureMemory, memory_momentum

@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import torch
-from helpers import sdpa_blocks
+from model_makers import sdpa_blocks
 
 
 def test_sdpa_block_equals_mmseg_block(device, no_tf32):
