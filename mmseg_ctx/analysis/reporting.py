@@ -1,5 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
-"""The markdown tables the analysis tools print and the README quotes."""
+"""The markdown tables the analysis tools print and the docs, benchmark
+READMEs and method READMEs quote."""
 import argparse
 import os.path as osp
 from typing import Any, Callable

@@ -131,9 +131,9 @@ def register_checkpoint_loader() -> None:
 
 
 def resolve_resume(cfg: Config) -> None:
-    """Make ``cfg.resume`` with ``cfg.load_from`` mean what the README
-    says: go on from the work_dir's latest checkpoint, else start from
-    ``load_from``.
+    """Make ``cfg.resume`` with ``cfg.load_from`` mean what
+    docs/guarantees.md says: go on from the work_dir's latest checkpoint,
+    else start from ``load_from``.
 
     mmengine resumes from ``load_from`` whenever both are set, which fails
     (``KeyError: 'epoch'``) when ``load_from`` holds weights only, e.g. an

@@ -20,10 +20,10 @@ from .wrappers import unwrap_model
 
 @RUNNERS.register_module()
 class ContextRunner(Runner):
-    """mmengine's :class:`Runner` that prepares a run as the README promises
-    for every entry point: our ``tools/train.py`` and ``test.py``, mmseg's
-    own ``tools/train.py`` (and so ``mim train mmsegmentation``), the
-    benchmark and the demo. Our configs select it by
+    """mmengine's :class:`Runner` that prepares a run as docs/guarantees.md
+    promises for every entry point: our ``tools/train.py`` and ``test.py``,
+    mmseg's own ``tools/train.py`` (and so ``mim train mmsegmentation``),
+    the benchmark and the demo. Our configs select it by
     ``runner_type = 'ContextRunner'`` (beside their ``custom_imports``),
     which mmseg's ``tools/train.py`` builds through ``RUNNERS``.
 

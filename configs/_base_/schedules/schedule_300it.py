@@ -13,7 +13,7 @@ param_scheduler = [
         end=300,
         by_epoch=False)
 ]
-# a fixed seed makes the README's demo table reproducible
+# a fixed seed makes the demo table (docs/demo.md) reproducible
 randomness = dict(seed=0)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=300)
 val_cfg = dict(type='ValLoop')
