@@ -1,13 +1,11 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import hashlib
-import importlib.util
 import os
 import os.path as osp
 
 import cv2
 import numpy as np
-import pytest
-from data_makers import GENERATOR, make_context_shapes
+from data_makers import make_context_shapes
 
 from mmseg_ctx.datasets import ContextShapesDataset
 
@@ -65,42 +63,3 @@ def test_layout_labels_and_context(tmp_path):
             counts += np.bincount(label.ravel(), minlength=256)
     # every class occurs, and vehicle outlines are ignored
     assert (counts[:NUM_CLASSES] > 0).all() and counts[255] > 0
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location('make_context_shapes',
-                                                  GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bad_arguments_are_refused(tmp_path):
-    generate = load_generator().generate
-    out = tmp_path / 'exists'
-    out.mkdir()
-    with pytest.raises(FileExistsError, match='exists'):
-        generate(str(out), 0, 2, 2, 64, 80)
-    with pytest.raises(ValueError, match='at least 48, got 24x80'):
-        generate(str(tmp_path / 'small'), 0, 2, 2, 24, 80)
-    with pytest.raises(ValueError, match='-5 training'):
-        generate(str(tmp_path / 'negative'), 0, -5, 2, 64, 80)
-    with pytest.raises(ValueError, match='seed must not be negative, got -1'):
-        generate(str(tmp_path / 'seed'), -1, 2, 2, 64, 80)
-    assert sorted(os.listdir(tmp_path)) == ['exists']  # nothing written
-
-
-def test_output_folder_follows_the_umask(tmp_path):
-    generate = load_generator().generate
-    previous = os.umask(0o022)
-    try:
-        generate(str(tmp_path / 'out'), 0, 1, 1, 64, 80)
-    finally:
-        os.umask(previous)
-    assert os.stat(tmp_path / 'out').st_mode & 0o777 == 0o755
-
-
-def test_smallest_size_draws_every_object(tmp_path):
-    generate = load_generator().generate
-    generate(str(tmp_path / 'cs'), 0, 50, 0, 48, 48)
-    assert len(os.listdir(tmp_path / 'cs' / 'images' / 'training')) == 50

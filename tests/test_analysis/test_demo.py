@@ -8,18 +8,18 @@ import os.path as osp
 import cv2
 import numpy as np
 from config_writers import write_tiny_config
-from helpers import ROOT, load_script
+from helpers import ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
+from mmseg_ctx.analysis import demo
 from mmseg_ctx.datasets import ContextShapesDataset
 from mmseg_ctx.engine import amp_runs_natively
 from mmseg_ctx.engine.optim import cpu_amp_optim_wrapper
 
 
 def test_demo_configs_exist():
-    demo = load_script('tools', 'demo.py')
     assert list(demo.DEMO_CONFIGS)[:8] == [
         'FCN', 'FCN+MCIBI', 'PSPNet', 'PSPNet+MCIBI', 'DeepLabV3+',
         'DUpsampling', 'ContextNet', 'EncNet'
@@ -29,7 +29,6 @@ def test_demo_configs_exist():
 
 
 def test_inference_params_leave_out_auxiliary_head():
-    demo = load_script('tools', 'demo.py')
     init_default_scope('mmseg')
     model = MODELS.build(
         Config.fromfile(osp.join(ROOT, demo.DEMO_CONFIGS['FCN'])).model)
@@ -40,7 +39,6 @@ def test_inference_params_leave_out_auxiliary_head():
 
 
 def test_demo_row_table_and_png(tiny_data, tmp_path):
-    demo = load_script('tools', 'demo.py')
     configs = {
         name: write_tiny_config(
             str(tmp_path / f'{name}.py'), tiny_data,
@@ -81,7 +79,6 @@ def test_a_finished_run_leaves_no_workers(tiny_data, tmp_path):
     """The demo's configs keep persistent dataloader workers; a method's
     run stops them before the next begins (left to the garbage collector,
     they cost 20 s a method)."""
-    demo = load_script('tools', 'demo.py')
     cfg = demo.load_config(
         write_tiny_config(str(tmp_path / 'fcn.py'), tiny_data), tiny_data,
         str(tmp_path / 'fcn'))
@@ -96,7 +93,6 @@ def test_a_finished_run_leaves_no_workers(tiny_data, tmp_path):
 def test_amp_as_train_py_gives_it(monkeypatch, tmp_path):
     """``--amp`` (the default where it is fast) gives the config the optim
     wrapper ``tools/train.py --amp`` gives: ours on a CPU, bf16."""
-    demo = load_script('tools', 'demo.py')
     path = demo.DEMO_CONFIGS['FCN']
     cfg = demo.load_config(path, 'data', str(tmp_path), amp=True)
     assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
@@ -116,7 +112,6 @@ def test_amp_as_train_py_gives_it(monkeypatch, tmp_path):
 def test_run_demo_generates_data_and_writes_outputs(tmp_path):
     """The whole of ``make demo`` on one tiny config, data generation
     included (the default size, which takes a few seconds)."""
-    demo = load_script('tools', 'demo.py')
     data_root = str(tmp_path / 'context_shapes')
     config = write_tiny_config(str(tmp_path / 'fcn.py'), data_root, iters=2)
     work_dir = str(tmp_path / 'demo')
