@@ -34,16 +34,15 @@ from .records import (RESULT, TRAINED, RunRecord, SplitMetrics, read_json,
 
 
 def train(cfg: Config, seed: int) -> dict:
-    """Train, from the last checkpoint of the work dir if there is one."""
+    """Train, from the last checkpoint of the work dir if there is one, as
+    ``tools/train.py --resume`` does (ContextRunner's resume rule, RNG
+    states in checkpoints so that a resumed run is the uninterrupted one,
+    the class-count check, CPU processes over gloo)."""
     cfg = copy.deepcopy(cfg)
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     last = find_latest_checkpoint(cfg.work_dir) if osp.exists(
         osp.join(cfg.work_dir, 'last_checkpoint')) else None
-    cfg.resume = last is not None
-    if last is not None:  # from the work dir, not the config's weights
-        cfg.load_from = None
-    # ContextRunner: RNG states in checkpoints (resumed runs equal
-    # uninterrupted ones), the class-count check, CPU processes over gloo
+    cfg.resume = True
     runner = build_runner(cfg)
     start = time.perf_counter()
     runner.train()
