@@ -7,12 +7,13 @@ import pytest
 import torch
 from config_writers import write_tiny_config
 from data_makers import make_segnet_camvid
-from helpers import ROOT, load_script, run_script
+from helpers import ROOT, run_script
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmseg_ctx  # noqa: F401
+from mmseg_ctx.analysis.camvid_conversion import convert
 from mmseg_ctx.datasets import CamVidDataset
 
 CONFIGS = osp.join(ROOT, 'configs')
@@ -26,8 +27,7 @@ def camvid(tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp('camvid')
     src = make_segnet_camvid(str(tmp / 'SegNet'),
                              splits=('train', 'val', 'test'))
-    load_script('tools', 'dataset_converters', 'camvid.py').convert(
-        src, str(tmp / 'camvid'))
+    convert(src, str(tmp / 'camvid'))
     return str(tmp / 'camvid')
 
 

@@ -8,7 +8,7 @@ import sys
 import cv2
 import numpy as np
 from data_makers import make_segnet_camvid
-from helpers import ROOT, load_script, run_script, tool_env
+from helpers import ROOT, run_script, tool_env
 
 CONVERTER = ('tools', 'dataset_converters', 'camvid.py')
 
@@ -36,25 +36,6 @@ def test_converts_every_split_found(tmp_path):
             assert ((label == 255) == (raw == 11)).all()
             assert (label[raw < 11] == raw[raw < 11]).all()
             assert (raw == 11).any()
-
-
-def test_subset_of_splits_and_list_file_order(tmp_path):
-    """Only the splits present are written; the list file's absolute paths
-    of another machine are read for their names, in their order."""
-    src = make_segnet_camvid(str(tmp_path / 'SegNet'), splits=('train', ))
-    with open(osp.join(src, 'train.txt')) as f:
-        lines = f.readlines()
-    with open(osp.join(src, 'train.txt'), 'w') as f:
-        f.writelines(lines[::-1][:2])  # two of three, reversed
-    converter = load_script(*CONVERTER)
-    pairs = converter.split_pairs(src, 'train')
-    assert [osp.basename(p[0]) for p in pairs] == [
-        osp.basename(line.split()[0]) for line in lines[::-1][:2]
-    ]
-    assert converter.split_pairs(src, 'val') == []
-    counts = converter.convert(src, str(tmp_path / 'out'))
-    assert counts == {'train': 2}
-    assert os.listdir(tmp_path / 'out' / 'img_dir') == ['train']
 
 
 def _fails(src: str, out: str) -> str:
