@@ -4,8 +4,10 @@ its times."""
 from types import SimpleNamespace
 
 import pytest
-from helpers import ROOT, load_script, run_script
+from helpers import ROOT, run_script
 
+from mmseg_ctx.analysis.training_cost import (VARIANTS, load_pairs,
+                                              markdown_table)
 from mmseg_ctx.engine import amp_runs_natively, cpu_supports_bf16
 
 TOOL = 'tools/analysis_tools/training_cost.py'
@@ -48,27 +50,25 @@ def test_table_for_a_pair_and_the_encoding_layer(tmp_path):
 
 
 def test_unknown_pairs_are_named():
-    tool = load_script('tools', 'analysis_tools', 'training_cost.py')
     suite = f'{ROOT}/configs/benchmarks/camvid.py'
-    assert [p['name'] for p in tool.load_pairs(suite, ['EncNet'])] == [
+    assert [p['name'] for p in load_pairs(suite, ['EncNet'])] == [
         'EncNet']
     with pytest.raises(ValueError, match=r"no pairs \['Enc'\]"):
-        tool.load_pairs(suite, ['Enc'])
+        load_pairs(suite, ['Enc'])
 
 
 def table_of(steps, encodings=None):
     """The markdown of ``steps`` ({(config, amp, nhwc): seconds}) for the
     suite's EncNet pair at 2 x 32 x 48."""
-    tool = load_script('tools', 'analysis_tools', 'training_cost.py')
     suite = f'{ROOT}/configs/benchmarks/camvid.py'
-    pairs = tool.load_pairs(suite, ['EncNet'])
+    pairs = load_pairs(suite, ['EncNet'])
     args = SimpleNamespace(crop=(32, 48), batch=2, repeats=3, warmup=1)
     steps = {(pairs[0][role], amp, nhwc): seconds[i]
              for role, seconds in steps.items()
-             for i, (amp, nhwc) in enumerate(tool.VARIANTS)
+             for i, (amp, nhwc) in enumerate(VARIANTS)
              if seconds[i] is not None}
-    return tool.markdown_table(pairs, steps, encodings or {},
-                               'cpu (2 threads)', args).splitlines()
+    return markdown_table(pairs, steps, encodings or {}, 'cpu (2 threads)',
+                          args).splitlines()
 
 
 def test_ratios_and_speed_ups_of_known_times():
