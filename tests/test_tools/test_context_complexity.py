@@ -2,7 +2,9 @@
 import subprocess
 import sys
 
-from helpers import ROOT, load_script, tool_env
+from helpers import ROOT, tool_env
+
+from mmseg_ctx.analysis.context_complexity import PAPER_PARTS, build_modules
 
 
 def test_table_on_a_small_map(tmp_path):
@@ -42,11 +44,10 @@ def test_rows_are_counted_as_the_paper_counts():
     conv_seg is the paper's 23.07M, ASPPHead's 42.21M, and DCA (bottleneck,
     memory attention, fusion) the paper's 14.82M to the digit."""
     from mmengine.analysis import parameter_count
-    tool = load_script('tools', 'analysis_tools', 'context_complexity.py')
-    modules = tool.build_modules(2048, 150)
+    modules = build_modules(2048, 150)
     counts = {
         name: sum(parameter_count(module)[f'head.{part}']
-                  for part in tool.PAPER_PARTS[name])
+                  for part in PAPER_PARTS[name])
         for name, module in modules.items() if name != 'ASPP+DCA'
     }
     assert counts == dict(ASPP=42_211_328, PPM=23_073_792, DCA=14_816_768)

@@ -5,32 +5,28 @@ import subprocess
 import sys
 
 import torch
-from helpers import ROOT, load_script, tool_env
+from helpers import ROOT, tool_env
 
-
-def load_tool():
-    return load_script('tools', 'analysis_tools', 'decoder_complexity.py')
+from mmseg_ctx.analysis.decoder_complexity import (ROWS, build_head,
+                                                   decoder_flops, measure)
 
 
 def test_decoder_excludes_the_shared_aspp():
     """Without low-level features our decoder is exactly the projection to
     C~ and the DUpsampling conv: h w (C C~ + C~ N) multiply-adds."""
-    tool = load_tool()
     args = argparse.Namespace(size=64, depth=18, channels=16,
                               num_classes=3, code=8)
     widths = [32, 64, 128, 256, 512]
     feats = tuple(torch.randn(1, c, 4, 4) for c in widths)
-    head = tool.build_head('dupsampling', (), widths, args)
+    head = build_head('dupsampling', (), widths, args)
     head.eval()
-    assert tool.decoder_flops(head, feats) == 4 * 4 * (16 * 8 +
-                                                       8 * 16 * 16 * 3)
+    assert decoder_flops(head, feats) == 4 * 4 * (16 * 8 + 8 * 16 * 16 * 3)
 
 
 def test_ours_is_cheaper_at_a_small_setting():
-    tool = load_tool()
-    flops = tool.measure(argparse.Namespace(
+    flops = measure(argparse.Namespace(
         size=129, depth=18, channels=32, num_classes=21, code=16))
-    assert list(flops) == list(tool.ROWS)
+    assert list(flops) == list(ROWS)
     vanilla = flops.pop('vanilla, b1u2c3')
     assert all(0 < count < vanilla for count in flops.values())
     # each fused level adds its 1x1 reduction and the two separable convs
@@ -49,7 +45,7 @@ def test_table_from_the_command_line(tmp_path):
     lines = out.read_text().splitlines()
     assert lines[0].startswith('| decoder, fused features | multiply-adds')
     rows = [line.split(' | ') for line in lines[2:8]]
-    assert [row[0][2:] for row in rows] == list(load_tool().ROWS)
+    assert [row[0][2:] for row in rows] == list(ROWS)
     # the paper's figures stand beside ours
     assert [row[3] for row in rows] == [
         '5.53 |', '0.80 |', '1.13 |', '1.15 |', '1.23 |', '1.56 |']

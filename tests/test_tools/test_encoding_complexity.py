@@ -4,17 +4,15 @@ import argparse
 import subprocess
 import sys
 
-from helpers import ROOT, load_script, tool_env
+from helpers import ROOT, tool_env
 
-
-def load_tool():
-    return load_script('tools', 'analysis_tools', 'encoding_complexity.py')
+from mmseg_ctx.analysis.encoding_complexity import measure
 
 
 def test_the_extra_is_the_context_encoding_module():
     """The FCN's 3x3 conv and classifier are EncNet's too: the difference
     of the whole networks is exactly the module (and its SE layer)."""
-    counts = load_tool().measure(
+    counts = measure(
         argparse.Namespace(size=64, depth=18, num_classes=5))
     extra = counts['EncNet'] - counts['FCN']
     assert extra == counts['Context Encoding Module'] > 0
@@ -41,7 +39,7 @@ def test_table_from_the_command_line(tmp_path):
     assert lines[5].startswith('| extra of EncNet |')
     assert lines[5].endswith('| "around 3%-5%" |')
     # the extra's two shares: over the network and over its head
-    counts = load_tool().measure(
+    counts = measure(
         argparse.Namespace(size=64, depth=18, num_classes=5))
     extra = counts['EncNet'] - counts['FCN']
     assert lines[5].split('|')[3].strip() == \
