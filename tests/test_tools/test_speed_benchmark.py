@@ -5,11 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from helpers import ROOT, load_script, tool_env
+from helpers import ROOT, tool_env
 
-
-def load_tool():
-    return load_script('tools', 'analysis_tools', 'speed_benchmark.py')
+from mmseg_ctx.analysis.speed_benchmark import markdown_table, measure
 
 
 def test_table_on_cpu(tmp_path):
@@ -42,7 +40,6 @@ def test_table_on_cpu(tmp_path):
 def test_two_columns_and_the_paper_on_cuda_results():
     """With a copy to and from the device (CUDA), both of the paper's
     columns; its Table 7 figures stand beside cn14 at its sizes."""
-    tool = load_tool()
     results = {
         ('Fast-SCNN (mmseg)', 'fp16', (1024, 2048)):
         dict(pipeline=20., kernels=40.),
@@ -50,7 +47,7 @@ def test_two_columns_and_the_paper_on_cuda_results():
         dict(pipeline=10., kernels=60.),
     }
     args = argparse.Namespace(iters=20, warmup=5)
-    lines = tool.markdown_table(results, 'cuda:0, GPU', args).splitlines()
+    lines = markdown_table(results, 'cuda:0, GPU', args).splitlines()
     assert lines[0].startswith('| model | precision | input | fps (pipeline) '
                                '| / Fast-SCNN | fps (kernels) | / Fast-SCNN |')
     assert lines[3] == ('| ContextNet cn14 | fp16 | 1024x2048 | 10.00 | 0.50 '
@@ -61,11 +58,10 @@ def test_two_columns_and_the_paper_on_cuda_results():
 
 def test_pipeline_column_copies_to_and_from_the_device():
     """The CUDA path's copies, run on the CPU: both columns come out."""
-    tool = load_tool()
     args = argparse.Namespace(sizes=['32x64'], warmup=0, iters=1,
                               models=['ContextNet cn18'], no_fold=True,
                               dtypes=['fp32'])
-    results = tool.measure(args, 'cpu', modes=['pipeline', 'kernels'])
+    results = measure(args, 'cpu', modes=['pipeline', 'kernels'])
     assert set(results) == {('ContextNet cn18', 'fp32', (32, 64))}
     fps = results['ContextNet cn18', 'fp32', (32, 64)]
     assert set(fps) == {'pipeline', 'kernels'} and min(fps.values()) > 0
@@ -74,15 +70,14 @@ def test_pipeline_column_copies_to_and_from_the_device():
 def test_cuda_graph_replays_the_kernels(device):
     """'graph' captures the inference into a CUDA graph and times its
     replay; a device without CUDA graphs is refused, naming it."""
-    tool = load_tool()
     args = argparse.Namespace(sizes=['64x128'], warmup=1, iters=2,
                               models=['ContextNet cn14'], no_fold=False,
                               dtypes=['fp32', 'fp16'])
     if device == 'cpu':
         with pytest.raises(ValueError, match="'graph' .* not on cpu"):
-            tool.measure(args, device, modes=['graph'])
+            measure(args, device, modes=['graph'])
         return
-    results = tool.measure(args, device, modes=['kernels', 'graph'])
+    results = measure(args, device, modes=['kernels', 'graph'])
     assert len(results) == 4  # as trained and BN folded, two precisions
     for fps in results.values():
         assert fps['kernels'] > 0 and fps['graph'] > 0

@@ -19,20 +19,11 @@ Example::
         --shape 128 128
 """
 import argparse
-from typing import Dict
 
-import torch
-from mmengine.analysis import parameter_count
 from mmengine.analysis.print_helper import _format_size
 from mmengine.config import Config, DictAction
-from mmengine.device import get_device
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
-from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
-import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import flop_analyzer
+from mmseg_ctx.analysis.model_complexity import complexity
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,33 +42,6 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override some settings in the used config, as in train.py')
     return parser.parse_args()
-
-
-def complexity(cfg: Config, shape) -> Dict[str, object]:
-    """FLOPs and parameters of ``cfg.model`` on one random image of
-    ``shape`` (H, W), as mmseg's script measures them."""
-    if len(shape) not in (1, 2):
-        raise ValueError(f'--shape takes one or two sizes, got {shape}')
-    height, width = (shape[0], shape[0]) if len(shape) == 1 else shape
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
-    if hasattr(model, 'auxiliary_head'):
-        model.auxiliary_head = None
-    model = revert_sync_batchnorm(model).to(get_device()).eval()
-    sample = SegDataSample(metainfo=dict(
-        ori_shape=(height, width), pad_shape=(height, width)))
-    data = model.data_preprocessor(
-        dict(inputs=[torch.rand(3, height, width) * 255],
-             data_samples=[sample]))
-    with torch.no_grad():
-        flops = flop_analyzer(model, (data['inputs'], )) \
-            .unsupported_ops_warnings(False) \
-            .uncalled_modules_warnings(False).total()
-    return dict(
-        ori_shape=(height, width),
-        pad_shape=tuple(data['inputs'].shape[-2:]),
-        flops=flops,
-        params=parameter_count(model)[''])
 
 
 def main() -> None:
