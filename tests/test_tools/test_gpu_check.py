@@ -12,19 +12,15 @@ import sys
 import pytest
 import torch
 from doc_commands import doc_commands, run_doc_command
-from helpers import ROOT, load_script, tool_env
+from helpers import ROOT, tool_env
 
+from mmseg_ctx.analysis import gpu_check
 from mmseg_ctx.engine import cpu_supports_bf16
 
 SCRIPT = osp.join(ROOT, 'tools', 'misc', 'gpu_check.py')
 
 
-@pytest.fixture(scope='module')
-def tool():
-    return load_script('tools', 'misc', 'gpu_check.py')
-
-
-def test_kit_fits_and_installs_without_network(tool, tmp_path):
+def test_kit_fits_and_installs_without_network(tmp_path):
     """The folder the GPU machine gets: every pinned wheel for Python 3.12
     and mmcv's source, under 40 MiB; its wheels install from it alone."""
     kit = tmp_path / 'kit'
@@ -34,7 +30,7 @@ def test_kit_fits_and_installs_without_network(tool, tmp_path):
         timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     files = os.listdir(kit)
-    for pin in tool.WHEELS:
+    for pin in gpu_check.WHEELS:
         name, version = pin.split('==')
         stem = f'{name.replace("-", "_")}-{version}-'
         assert any(f.lower().startswith(stem) and f.endswith('.whl')
@@ -116,16 +112,16 @@ def test_cpu_mode_runs_every_check(tmp_path):
 
 
 def test_failures_are_reported_and_never_stop_the_others(
-        tool, tmp_path, monkeypatch):
+        tmp_path, monkeypatch):
     """A check that errs is reported with its error, the next one still
     runs; with no time left in the budget a check is a timeout."""
-    monkeypatch.setitem(tool.MODES['cpu'], 'pytest',
+    monkeypatch.setitem(gpu_check.MODES['cpu'], 'pytest',
                         ['tests/no_such_test_file.py'])
     args = argparse.Namespace(
         kit=None, site=None, out=str(tmp_path / 'a'), budget=600, jobs=2,
         checks=['pytest', 'table3'], keep_work=False, mode='cpu',
         timed_reserve=60)
-    report = tool.run(args)
+    report = gpu_check.run(args)
     checks = {c['name']: c for c in report['checks']}
     assert checks['pytest']['status'] == 'error'
     assert 'exited with' in checks['pytest']['error']
@@ -136,15 +132,15 @@ def test_failures_are_reported_and_never_stop_the_others(
     # the untimed checks end the reserve before the budget, the timed ones
     # still have it
     args.out, args.budget = str(tmp_path / 'b'), 62
-    report = tool.run(args)
+    report = gpu_check.run(args)
     assert [c['status'] for c in report['checks']] == ['timeout', 'pass']
     assert 'no time left in the budget' in report['checks'][0]['error']
     args.out, args.budget = str(tmp_path / 'c'), 1
-    report = tool.run(args)
+    report = gpu_check.run(args)
     assert [c['status'] for c in report['checks']] == ['timeout'] * 2
 
 
-def test_max_difference_finds_every_unequal_value(tool):
+def test_max_difference_finds_every_unequal_value():
     """Every leaf of two checkpoints' states: tensors (NaN only equal to
     NaN), numbers such as the loss scaler's, lists such as param_groups."""
     nan = float('nan')
@@ -154,33 +150,33 @@ def test_max_difference_finds_every_unequal_value(tool):
     b = dict(w=torch.zeros(2), opt=dict(state=dict(m=torch.ones(3) * 1.5),
                                         scaler=dict(scale=65536.),
                                         groups=[dict(lr=0.1)]))
-    assert tool.max_difference(a, b) == {
+    assert gpu_check.max_difference(a, b) == {
         'w': 0.0, 'opt.state.m': 0.5, 'opt.scaler.scale': 0.0,
         'opt.groups.0.lr': 0.0}
     b['opt']['scaler']['scale'] = 1024.
     b['opt']['groups'][0]['lr'] = 0.2
-    diffs = tool.max_difference(a, b)
+    diffs = gpu_check.max_difference(a, b)
     assert diffs['opt.scaler.scale'] == diffs['opt.groups.0.lr'] == math.inf
     b['w'] = torch.tensor([0., nan])
-    assert tool.max_difference(a, b)['w'] == math.inf
+    assert gpu_check.max_difference(a, b)['w'] == math.inf
     a['w'] = torch.tensor([0., nan])
-    assert tool.max_difference(a, b)['w'] == 0.0  # NaN where NaN was
+    assert gpu_check.max_difference(a, b)['w'] == 0.0  # NaN where NaN was
     b['w'] = torch.zeros(3)
-    assert tool.max_difference(a, b)['w'] == math.inf
+    assert gpu_check.max_difference(a, b)['w'] == math.inf
     del b['w']
-    assert tool.max_difference(a, b)['w'] == math.inf
+    assert gpu_check.max_difference(a, b)['w'] == math.inf
 
 
-def test_miou_is_read_from_the_test_loop(tool):
+def test_miou_is_read_from_the_test_loop():
     output = ('... Iter(test) [2/2]    aAcc: 90.1000  mIoU: 41.2300  '
               'mAcc: 50.0000  data_time: 0.01\n')
-    assert tool.test_miou(output) == pytest.approx(41.23)
+    assert gpu_check.test_miou(output) == pytest.approx(41.23)
     with pytest.raises(RuntimeError, match='no mIoU'):
-        tool.test_miou('nothing here')
+        gpu_check.test_miou('nothing here')
 
 
-def test_timed_checks_keep_their_reserve(tool):
+def test_timed_checks_keep_their_reserve():
     """A slow install or training cannot leave the tables no time: the
     untimed checks end ``reserve`` seconds before the budget does."""
-    assert tool.deadlines(100, 480, 110, timed=True) == (470, 580)
-    assert tool.deadlines(100, 480, 110, timed=False) == (580, 580)
+    assert gpu_check.deadlines(100, 480, 110, timed=True) == (470, 580)
+    assert gpu_check.deadlines(100, 480, 110, timed=False) == (580, 580)
