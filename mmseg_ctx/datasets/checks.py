@@ -2,24 +2,29 @@
 import os.path as osp
 from typing import List, Optional
 
+import numpy as np
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import print_log
 from PIL import Image
 
-#: PIL modes of a label map with one value per pixel (16-bit ones in any
-#: byte order)
-LABEL_MODES = ('L', 'P', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N')
+#: PIL modes of a label map with one 8-bit value per pixel
+BYTE_MODES = ('L', 'P')
+#: ... with a wider one (16-bit in any byte order, 32-bit)
+WIDE_MODES = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N')
 
 
 class CheckedFilesMixin:
     """Check a data set's files when it loads, naming the file: no
     samples found, a label map that is not single-channel (e.g. an RGB
-    colour rendering of the classes) or not the size of its image.
+    colour rendering of the classes) or not the size of its image, a 16-bit
+    label map holding a value that mmseg's ``LoadAnnotations`` would wrap
+    round in its cast to uint8 (260 read as 4).
 
     Without it each ends later in a raw error from the data loader (``need
     at least one array``, ``stack expects each tensor to be equal size``).
-    Only the PNG headers are read (some milliseconds a thousand files), and
-    only of local files: for data on another storage backend
+    Only the PNG headers of 8-bit label maps are read (some milliseconds a
+    thousand files; their values are the models' to check), the pixels of
+    wider ones, and only of local files: for data on another storage backend
     (``backend_args``, e.g. S3 or Petrel) that would fetch every file at
     load, so the log says the checks are skipped. Put it before
     ``BaseSegDataset`` in the bases.
@@ -39,8 +44,10 @@ class CheckedFilesMixin:
                 f'({data_list[0]["img_path"]}), so their labels are not '
                 'checked at load', logger='current')
             return data_list
+        num_classes = len(self.metainfo['classes'])
         for info in data_list:
-            check_sample(info['img_path'], info.get('seg_map_path'))
+            check_sample(info['img_path'], info.get('seg_map_path'),
+                         num_classes)
         return data_list
 
 
@@ -51,16 +58,19 @@ def is_local(path: str, backend_args: Optional[dict] = None) -> bool:
                       LocalBackend)
 
 
-def check_sample(img_path: str, seg_map_path: str = None) -> None:
+def check_sample(img_path: str,
+                 seg_map_path: Optional[str] = None,
+                 num_classes: Optional[int] = None) -> None:
     """Refuse a label map that is missing, not single-channel or not the
-    size of its image."""
+    size of its image, or a 16- or 32-bit one with a value above 255 (one
+    uint8 cannot hold; given ``num_classes`` K, the message names it)."""
     if seg_map_path is None:
         return  # images without labels (inference)
     if not osp.isfile(seg_map_path):
         raise FileNotFoundError(
             f'the label map {seg_map_path} of {img_path} does not exist')
     with Image.open(seg_map_path) as label, Image.open(img_path) as image:
-        if label.mode not in LABEL_MODES:
+        if label.mode not in BYTE_MODES + WIDE_MODES:
             raise ValueError(
                 f'the label map {seg_map_path} has {len(label.getbands())} '
                 f'channels (PIL mode {label.mode}): a label map holds one '
@@ -70,3 +80,22 @@ def check_sample(img_path: str, seg_map_path: str = None) -> None:
                 f'the label map {seg_map_path} is {label.size[0]}x'
                 f'{label.size[1]} but its image {img_path} is '
                 f'{image.size[0]}x{image.size[1]} (width x height)')
+        if label.mode in WIDE_MODES:
+            check_wide_values(np.asarray(label), seg_map_path, num_classes)
+
+
+def check_wide_values(values: np.ndarray, seg_map_path: str,
+                      num_classes: Optional[int] = None) -> None:
+    """Refuse a 16- or 32-bit label map with a value outside 0..255, naming
+    the file, the values as stored (the first five) and what uint8 makes
+    of them."""
+    wrong = values[(values < 0) | (values > 255)]
+    if wrong.size:
+        stored = np.unique(wrong)[:5].astype(np.int64)
+        classes = '' if num_classes is None else (
+            f'; the classes are 0..{num_classes - 1}, 255 is ignored')
+        raise ValueError(
+            f'the label map {seg_map_path} holds the values '
+            f'{", ".join(map(str, stored))} ({wrong.size} pixels outside '
+            "0..255), which mmseg's LoadAnnotations casts to uint8, i.e. "
+            f'reads as {", ".join(str(v % 256) for v in stored)}{classes}')

@@ -120,3 +120,20 @@ def test_16_bit_labels_load(copy):
     with Image.open(label) as reread:
         assert reread.mode == 'I;16'
     assert len(dataset(copy)) == 6
+
+
+def test_16_bit_values_beyond_uint8_are_named(copy):
+    """260 and 300 in a 16-bit label would train as 4 and 44 (mmseg casts
+    labels to uint8): refused at load with the file, the stored values,
+    what uint8 makes of them and the classes."""
+    label = first_label(copy)
+    values = np.array(Image.open(label)).astype(np.uint16)
+    values[0, 0], values[0, 1:3] = 260, 300
+    Image.fromarray(values).save(label)
+    with Image.open(label) as reread:
+        assert reread.mode == 'I;16'
+    with pytest.raises(ValueError, match=(
+            f'the label map {label} holds the values 260, 300 '
+            r'\(3 pixels outside 0\.\.255\).* reads as 4, 44; the classes '
+            r'are 0\.\.8, 255 is ignored')):
+        dataset(copy)
