@@ -17,20 +17,14 @@ Example::
         --out work_dirs/memory_init.pth
 """
 import argparse
-import copy
-import itertools
-from collections import defaultdict
 
-import torch
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.runner import Runner, load_checkpoint, save_checkpoint
-from mmengine.utils import ProgressBar
+from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.apis import init_model
 
-import mmseg_ctx  # noqa: F401  registers our modules
-from mmseg_ctx.analysis import (check_trained_weights, cosine_cluster_center,
-                                mcibi_head, pixel_representations)
+from mmseg_ctx.analysis import check_trained_weights
+from mmseg_ctx.analysis.memory_clustering import cluster_memory
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,19 +46,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def training_images(cfg: Config):
-    """The training set through the validation pipeline, one by one, in a
-    fixed random order (so that two runs pick the same images)."""
-    dataset = copy.deepcopy(cfg.train_dataloader.dataset)
-    dataset.pipeline = cfg.val_dataloader.dataset.pipeline
-    return Runner.build_dataloader(
-        dict(
-            batch_size=1,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
-            dataset=dataset))
-
-
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -72,24 +53,8 @@ def main() -> None:
     checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
     check_trained_weights(model, checkpoint.get('state_dict', checkpoint),
                           args.checkpoint)
-    head = mcibi_head(model)
-
-    loader = training_images(cfg)
-    num = min(args.num_images, len(loader))
-    progress = ProgressBar(num)
-    gathered = defaultdict(list)
-    for feats, labels in pixel_representations(
-            model, itertools.islice(loader, num), args.per_class):
-        for cls in labels.unique().tolist():
-            gathered[cls].append(feats[labels == cls].cpu())
-        progress.update()
-
-    memory = head.memory
-    for cls, feats in gathered.items():
-        memory.memory[cls] = cosine_cluster_center(
-            torch.cat(feats), args.clusters).to(memory.memory)
-        memory.initialized[cls] = True
-    missing = (~memory.initialized).nonzero()[:, 0].tolist()
+    seen, missing = cluster_memory(model, cfg, args.num_images,
+                                   args.per_class, args.clusters)
     # on the CPU, so that any machine loads it
     state = {k: v.cpu() for k, v in model.state_dict().items()
              if args.with_weights or '.memory.' in k}
@@ -97,7 +62,7 @@ def main() -> None:
         dict(state_dict=state,
              meta=dict(memory_init='cosine clustering',
                        source=args.checkpoint)), args.out)
-    print(f'\nmemory of {len(gathered)} classes written to {args.out}' +
+    print(f'\nmemory of {seen} classes written to {args.out}' +
           (f'; classes never seen (left to random init): {missing}'
            if missing else ''))
 

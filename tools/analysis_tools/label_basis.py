@@ -28,15 +28,9 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import compute_label_basis, upper_bound, write_markdown
+from mmseg_ctx.analysis.label_basis_table import markdown_table
 from mmseg_ctx.models.utils import load_label_basis, save_label_basis
-
-# Table 1 of the paper (PASCAL VOC 2012 val), mIoU* by output stride
-PAPER_UPPER_BOUND = {
-    32: dict(bilinear=94.80, dupsampling=99.90),
-    16: dict(bilinear=98.40, dupsampling=99.95),
-}
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,23 +62,6 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
-
-
-def markdown_table(record: dict, miou: dict) -> str:
-    """mIoU* of both methods at the basis's ratio, the paper's beside."""
-    ratio = record['ratio']
-    paper = PAPER_UPPER_BOUND.get(ratio, {})
-    lines = [
-        '| upsampling | ratio r | C~ | mIoU* (%) | paper, VOC val (%) |',
-        '|---|---|---|---|---|'
-    ]
-    for name, label, channels in (('bilinear', 'bilinear', '-'),
-                                  ('dupsampling', 'DUpsampling',
-                                   record['channels'])):
-        figure = f'{paper[name]:.2f}' if name in paper else '-'
-        lines.append(f'| {label} | {ratio} | {channels} | '
-                     f'{miou[name]:.2f} | {figure} |')
-    return '\n'.join(lines) + '\n'
 
 
 def main() -> None:

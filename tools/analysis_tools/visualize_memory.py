@@ -13,22 +13,12 @@ Example::
         --out work_dirs/memory.png
 """
 import argparse
-import importlib.util
-import itertools
 
-import matplotlib
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmseg.apis import init_model
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.device import get_device  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmseg.apis import init_model  # noqa: E402
-
-import mmseg_ctx  # noqa: E402,F401  registers our modules
-from mmseg_ctx.analysis import mcibi_head, pixel_representations  # noqa: E402
+from mmseg_ctx.analysis.memory_plot import plot_memory
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,55 +39,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def embed(points: np.ndarray, method: str) -> np.ndarray:
-    """N x C -> N x 2."""
-    if method == 'auto':
-        method = 'tsne' if importlib.util.find_spec('sklearn') else 'pca'
-    if method == 'tsne':
-        from sklearn.manifold import TSNE
-        return TSNE(
-            n_components=2,
-            init='pca',
-            perplexity=min(30, len(points) - 1),
-            random_state=0).fit_transform(points)
-    centred = torch.from_numpy(points) - torch.from_numpy(points).mean(0)
-    _, _, v = torch.linalg.svd(centred, full_matrices=False)
-    return (centred @ v[:2].t()).numpy()
-
-
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     model = init_model(cfg, args.checkpoint, device=get_device())
-    memory = mcibi_head(model).memory
-
-    loader = Runner.build_dataloader(cfg.val_dataloader)
-    pairs = list(
-        pixel_representations(model,
-                              itertools.islice(loader, args.num_images),
-                              args.per_class))
-    feats = torch.cat([f for f, _ in pairs]).cpu()
-    labels = torch.cat([lab for _, lab in pairs]).cpu().numpy()
-    slots = memory.initialized.nonzero()[:, 0].cpu().numpy()
-    points = torch.cat([feats, memory.memory[slots].float().cpu()]).numpy()
-    xy = embed(points.astype(np.float64), args.method)
-
-    meta = loader.dataset.metainfo
-    palette = np.array(meta['palette'], dtype=np.float64) / 255
-    fig, ax = plt.subplots(figsize=(8, 8))
-    ax.scatter(xy[:len(labels), 0], xy[:len(labels), 1], s=4,
-               c=palette[labels], alpha=0.5, linewidths=0)
-    ax.scatter(xy[len(labels):, 0], xy[len(labels):, 1], s=300, marker='*',
-               c=palette[slots], edgecolors='black', linewidths=1)
-    for cls in sorted(set(labels.tolist()) | set(slots.tolist())):
-        ax.scatter([], [], c=[palette[cls]], label=meta['classes'][cls])
-    ax.legend(loc='best', fontsize=7, markerscale=1.5)
-    ax.set_title('pixel representations (dots) and memory slots (stars)')
-    ax.set_xticks([])
-    ax.set_yticks([])
-    fig.savefig(args.out, dpi=120, bbox_inches='tight')
-    print(f'{len(labels)} pixels and {len(slots)} memory slots drawn to '
-          f'{args.out}')
+    pixels, slots = plot_memory(model, cfg, args.num_images, args.per_class,
+                                args.method, args.out)
+    print(f'{pixels} pixels and {slots} memory slots drawn to {args.out}')
 
 
 if __name__ == '__main__':
