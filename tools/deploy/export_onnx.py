@@ -22,17 +22,13 @@ Example::
 """
 import argparse
 import os
-from typing import Dict
 
-import mmcv
-import torch
 from mmengine.model import revert_sync_batchnorm
 from mmseg.apis import init_model
-from torch import Tensor
 
-import mmseg_ctx  # noqa: F401  registers our modules
 from mmseg_ctx.analysis import (SegLogits, export_onnx, fold_batch_norm,
                                 load_folded_model, onnx_differences)
+from mmseg_ctx.analysis.onnx_check_inputs import check_inputs
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,24 +54,6 @@ def parse_args() -> argparse.Namespace:
         '--dynamo', action='store_true',
         help="torch's torch.export-based exporter (default: TorchScript)")
     return parser.parse_args()
-
-
-def check_inputs(model: torch.nn.Module, shape, images) -> Dict[str, Tensor]:
-    """A random image at ``shape``, two at another size (the dynamic axes),
-    and each of ``images`` through the model's data preprocessor."""
-    generator = torch.Generator().manual_seed(0)
-    height, width = shape
-    inputs = {
-        f'random 1x3x{height}x{width}': torch.randn(
-            1, 3, height, width, generator=generator),
-        f'random 2x3x{height + 24}x{width + 40}': torch.randn(
-            2, 3, height + 24, width + 40, generator=generator),
-    }
-    for path in images:
-        image = torch.from_numpy(mmcv.imread(path)).permute(2, 0, 1)
-        inputs[path] = model.data_preprocessor(
-            dict(inputs=[image]), False)['inputs']
-    return inputs
 
 
 def main() -> None:
