@@ -1,7 +1,6 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """What the tests run things with: the repository root, the tools'
-environment, scripts run or imported, free ports."""
-import importlib.util
+environment, scripts run, free ports."""
 import os
 import os.path as osp
 import socket
@@ -28,16 +27,6 @@ def tool_env(**extra: str) -> Dict[str, str]:
     env['OMP_NUM_THREADS'] = '1'
     env.update(extra)
     return env
-
-
-def load_script(*parts: str):
-    """A script of ``tools/`` (not a package) imported as a module."""
-    path = osp.join(ROOT, *parts)
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_script(*args: str) -> str:

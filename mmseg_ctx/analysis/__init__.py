@@ -1,12 +1,17 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 """The library of the tools and tests: label basis estimation and mIoU*,
 memory initialisation by clustering, complexity counting, training-step
-and memory cost, timing, BN folding, report writing, ONNX export and
-(:mod:`.benchmark`, imported on its own) the benchmark of config pairs.
+and memory cost, timing, BN folding, report writing, ONNX export; and,
+imported on their own, each tool's work in a module named for it (e.g.
+:mod:`.demo`, :mod:`.training_cost`, :mod:`.context_complexity`,
+:mod:`.camvid_conversion`), the benchmark of config pairs
+(:mod:`.benchmark`) and the GPU check (:mod:`.gpu_check`, the standard
+library only, which its tool loads before the stack is installed).
 
 The top layer: it may import everything below (``models``, ``engine``,
 ``datasets``, mmseg's APIs); nothing below imports it, and
-``import mmseg_ctx`` does not.
+``import mmseg_ctx`` does not. ``tools/`` are thin command lines over it:
+argument parsing, a call, printing (``tests/test_layout.py``).
 """
 from .bn_folding import count_batch_norms, fold_batch_norm, load_folded_model
 from .complexity import flop_analyzer, sdpa_flop_jit
