@@ -5,7 +5,8 @@ drives: hooks, model and optim wrappers (bf16 AMP on a CPU), the CPU
 launcher set-up, mmengine's checkpoint loader for torch >= 2.6 and what
 ``--resume`` means."""
 from .checkpoint import (TRUST_ENV, checkpoint_safe_globals, load_from_local,
-                         register_checkpoint_loader, resolve_resume)
+                         resolve_resume)
+from .checkpoint_schemes import register_checkpoint_loader
 from .hooks import (ChannelsLastHook, EvalDeterminismHook, MCIBIMemoryHook,
                     RNGStateHook, add_hook, add_rng_state_hook)
 from .launcher import release_distributed, setup_cpu_distributed

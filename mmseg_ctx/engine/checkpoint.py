@@ -6,23 +6,24 @@ torch 2.6 made ``torch.load`` default to ``weights_only=True``, which
 refuses the few Python objects mmengine stores beside the weights (the
 message hub's ``HistoryBuffer``, numpy arrays, scalars and dtypes), so
 ``load_from``, ``--resume`` and ``tools/test.py`` fail with an
-``UnpicklingError``. :func:`register_checkpoint_loader` replaces mmengine's
-loader of local files, through its own extension point
-(``CheckpointLoader.register_scheme``), with :func:`load_from_local`: still
+``UnpicklingError``. :func:`load_from_local` reads them still with
 ``weights_only=True``, with exactly those types allowed
 (:func:`checkpoint_safe_globals`). A file holding anything else is refused
-with the type named, since unpickling it could run code; for a file you
-trust, ``MMSEG_CTX_TRUST_CHECKPOINTS=1`` in the environment unpickles fully,
-as every torch before 2.6 did.
+with what was refused named, since unpickling it could run code; for a file
+you trust, ``MMSEG_CTX_TRUST_CHECKPOINTS=1`` (or torch's own
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``) in the environment unpickles fully,
+as every torch before 2.6 did. A file torch cannot read is named, with the
+checkpoints beside it.
 
-This is the one change mmseg_ctx makes to mmengine; ``import mmseg_ctx``
-calls :func:`register_checkpoint_loader` once, from
-``mmseg_ctx/__init__.py``, so that configs with ``custom_imports`` resume
-and test under the stock tools too.
+``import mmseg_ctx`` makes it mmengine's loader of local paths, and of
+downloaded checkpoints (:mod:`.checkpoint_schemes`), so that configs with
+``custom_imports`` resume and test under the stock tools too.
 """
+import glob
 import os
 import os.path as osp
 import pickle
+import pickletools
 import re
 from typing import Any, Callable, List, Optional, Union
 
@@ -30,10 +31,12 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner import CheckpointLoader, find_latest_checkpoint
+from mmengine.runner import find_latest_checkpoint
 
-#: set to 1 to unpickle local checkpoints fully (trusted files only)
+#: set to 1 to unpickle checkpoints fully (trusted files only)
 TRUST_ENV = 'MMSEG_CTX_TRUST_CHECKPOINTS'
+#: torch's own variable for the same, honoured too
+TORCH_TRUST_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
 
 #: the statistics methods HistoryBuffer registers itself
@@ -81,12 +84,56 @@ def checkpoint_safe_globals() -> List[Union[type, tuple]]:
 
 
 def refused_globals(error: Exception) -> str:
-    """The globals torch's weights-only unpickler refused, from its
-    message."""
+    """What torch's weights-only unpickler refused, from its message: the
+    globals, the ``getattr`` or the call it met, or the pickle opcode it
+    does not run (never its advice to unpickle fully)."""
     text = str(error)
     found = re.findall(r'GLOBAL ([\w.]+)', text)
-    called = re.findall(r'getattr\(\w+, \'\w+\'\)', text)
-    return ', '.join(dict.fromkeys(found + called)) or text.splitlines()[0]
+    found += re.findall(r'getattr\(\w+, \'\w+\'\)', text)
+    found += [
+        f'a call of {name}' for name in re.findall(
+            r'call reduce for unrecognized function <\w+ ([\w.]+)', text)
+    ]
+    for code in re.findall(r'Unsupported operand (\d+)', text):
+        opcode = next((op for op in pickletools.opcodes
+                       if op.code == chr(int(code))), None)
+        found.append(f'the pickle opcode {code}' + (
+            f' ({opcode.name}, protocol {opcode.proto})' if opcode else ''))
+    return ', '.join(dict.fromkeys(found)) or (
+        "an object torch's weights-only unpickler does not allow")
+
+
+def trusts_checkpoints() -> bool:
+    """Whether the environment asks to unpickle checkpoints fully:
+    ``MMSEG_CTX_TRUST_CHECKPOINTS=1``, or torch's own opt-out
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` (1, y, yes or true, as torch reads
+    it; torch would ignore it here, where ``weights_only`` is passed)."""
+    return os.environ.get(TRUST_ENV) == '1' or os.environ.get(
+        TORCH_TRUST_ENV, '0').lower() in ('1', 'y', 'yes', 'true')
+
+
+def other_checkpoints(filename: str) -> str:
+    """The other ``.pth`` files beside ``filename``, newest first, as a
+    message's end: what a resume could start from instead."""
+    folder = osp.dirname(osp.abspath(filename))
+    others = sorted(
+        (p for p in glob.glob(osp.join(folder, '*.pth'))
+         if not osp.samefile(p, filename)),
+        key=osp.getmtime, reverse=True)
+    if not others:
+        return ''
+    names = ', '.join(osp.basename(p) for p in others)
+    return (f'. Other checkpoints in {folder}, newest first: {names} (to '
+            f'--resume from one of them, delete {osp.basename(filename)} or '
+            "write that one's path into last_checkpoint there)")
+
+
+def is_torch_file(filename: str) -> bool:
+    """Whether the file starts as ``torch.save`` writes one: a zip archive
+    (torch >= 1.6), or a pickle (its PROTO opcode) in the legacy format."""
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    return head.startswith((b'PK', b'\x80'))
 
 
 def load_from_local(filename: str,
@@ -94,13 +141,19 @@ def load_from_local(filename: str,
                     ) -> dict:
     """mmengine's ``load_from_local`` with the types of
     :func:`checkpoint_safe_globals` allowed and nothing else, unless
-    ``MMSEG_CTX_TRUST_CHECKPOINTS=1``."""
+    :func:`trusts_checkpoints`. A file torch cannot read (truncated, not
+    written by ``torch.save``) is named, with the checkpoints beside it."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    if os.environ.get(TRUST_ENV) == '1':
+    if trusts_checkpoints():
         return torch.load(
             filename, map_location=map_location, weights_only=False)
+    if not is_torch_file(filename):
+        raise RuntimeError(
+            f'the checkpoint {filename} cannot be read: it is neither the '
+            'zip archive nor the pickle that torch.save writes'
+            f'{other_checkpoints(filename)}')
     # a buffer's __setstate__ merges the file's statistics methods into the
     # class-wide registry: put the process's own back afterwards
     registry = HistoryBuffer._statistics_methods
@@ -115,19 +168,18 @@ def load_from_local(filename: str,
             f'({refused_globals(error)}); it is not loaded, since '
             'unpickling them can run arbitrary code. If you trust the file, '
             f'load it with {TRUST_ENV}=1 in the environment.') from None
+    except (RuntimeError, EOFError) as error:
+        reason = str(error).split('. ')[0] or type(error).__name__
+        raise RuntimeError(
+            f'the checkpoint {filename} cannot be read ({reason}): it is '
+            'truncated or not a file torch.save wrote'
+            f'{other_checkpoints(filename)}') from None
     finally:
         registry.clear()
         registry.update({
             name: getattr(HistoryBuffer, name)
             for name in HISTORY_BUFFER_STATISTICS
         }, **before)
-
-
-def register_checkpoint_loader() -> None:
-    """Make :func:`load_from_local` mmengine's loader of local paths (the
-    scheme with the empty prefix), for every later load in the process."""
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local, force=True)
 
 
 def resolve_resume(cfg: Config) -> None:

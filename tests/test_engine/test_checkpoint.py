@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
+import argparse
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
@@ -95,6 +97,86 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path, monkeypatch):
     torch.save(dict(meta=RunsCode(str(marker))), path)
     load_from_local(path)
     assert marker.exists()
+
+
+class CallsStatistics:
+    """A pickle that calls one of the statistics methods the loader lets
+    it fetch."""
+
+    def __reduce__(self):
+        return getattr(HistoryBuffer, 'mean'), (HistoryBuffer(), )
+
+
+def test_refusals_name_what_was_refused(tmp_path, monkeypatch):
+    """A call of an allowed method, and a raw protocol-5 pickle: each
+    refusal names what it refused and never gives torch's advice to
+    unpickle fully."""
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
+    calls = str(tmp_path / 'calls.pth')
+    torch.save(dict(meta=CallsStatistics()), calls)
+    raw = str(tmp_path / 'raw.pth')
+    with open(raw, 'wb') as f:
+        pickle.dump(dict(meta=pickle.PickleBuffer(b'abc')), f, protocol=5)
+    for path, refused in ((calls, r'a call of HistoryBuffer\.mean'),
+                          (raw, r'the pickle opcode 149 \(FRAME')):
+        with pytest.raises(pickle.UnpicklingError) as error:
+            load_from_local(path)
+        message = str(error.value)
+        assert re.search(f'holds objects .*\\({refused}', message), message
+        assert 'weights_only' not in message
+
+
+def test_torch_own_opt_out_is_honoured(tmp_path, monkeypatch):
+    """``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` unpickles fully as torch
+    documents, although the loader passes ``weights_only``."""
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    path = str(tmp_path / 'namespace.pth')
+    torch.save(dict(meta=argparse.Namespace(lr=0.1)), path)
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
+    with pytest.raises(pickle.UnpicklingError, match='Namespace'):
+        load_from_local(path)
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', 'true')
+    assert load_from_local(path)['meta'].lr == 0.1
+
+
+def test_an_unreadable_checkpoint_is_named_with_the_others(tmp_path):
+    """A truncated checkpoint at the end of a work dir: named with its path,
+    and the others are listed for --resume; so is a file of other
+    bytes."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    torch.save(dict(state_dict={'w': torch.zeros(100)}), work / 'iter_2.pth')
+    whole = (work / 'iter_2.pth').read_bytes()
+    (work / 'iter_4.pth').write_bytes(whole[:len(whole) // 2])
+    (work / 'junk.pth').write_bytes(b'not a checkpoint')
+    for name, reason in (('iter_4.pth', 'PytorchStreamReader failed'),
+                         ('junk.pth', 'neither the zip archive')):
+        with pytest.raises(RuntimeError) as error:
+            load_from_local(str(work / name))
+        message = str(error.value)
+        assert f'the checkpoint {work / name} cannot be read' in message
+        assert reason in message
+        assert f'Other checkpoints in {work}, newest first:' in message
+        assert 'iter_2.pth' in message.split('newest first:')[1]
+
+
+def test_resume_from_a_truncated_checkpoint_names_it(tiny_config, tmp_path):
+    """``--resume`` whose latest checkpoint is truncated stops at it,
+    listing the one it could start from instead (it picks none)."""
+    cfg = Config.fromfile(tiny_config)
+    cfg.work_dir = str(tmp_path / 'run')
+    Runner.from_cfg(cfg).train()
+    latest = osp.join(cfg.work_dir, 'iter_4.pth')
+    whole = open(latest, 'rb').read()
+    torch.save(dict(state_dict={}), osp.join(cfg.work_dir, 'iter_2.pth'))
+    with open(latest, 'wb') as f:
+        f.write(whole[:len(whole) // 3])
+    cfg.resume = True
+    with pytest.raises(RuntimeError,
+                       match=f'the checkpoint {latest} cannot be read .*'
+                       r'newest first: iter_2\.pth'):
+        Runner.from_cfg(cfg).train()
 
 
 def test_safe_globals_cover_a_real_training_checkpoint(tiny_config,
