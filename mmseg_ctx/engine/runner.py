@@ -15,6 +15,7 @@ from .checkpoint import resolve_resume
 from .hooks import add_rng_state_hook
 from .launcher import release_distributed, setup_cpu_distributed
 from .optim import amp_for_device
+from .runner_args import check_seed
 from .wrappers import unwrap_model
 
 
@@ -36,6 +37,7 @@ class ContextRunner(Runner):
     - mmengine's ``AmpOptimWrapper`` (``--amp`` of mmseg's tools) becomes
       :class:`CPUAmpOptimWrapper` (bf16 autocast) where there is no
       accelerator, where mmengine's refuses to run;
+    - a seed numpy would refuse is named (``randomness.seed``);
     - ``resume`` with ``load_from`` goes on from the work_dir's latest
       checkpoint, never from a weights-only file (:func:`resolve_resume`);
     - :class:`RNGStateHook` and :class:`EvalDeterminismHook` join the
@@ -55,6 +57,7 @@ class ContextRunner(Runner):
             atexit.register(release_distributed)  # runners are built
         if cfg.get('optim_wrapper'):
             cfg.optim_wrapper = amp_for_device(cfg.optim_wrapper)
+        check_seed((cfg.get('randomness') or {}).get('seed'))
         resolve_resume(cfg)
         add_rng_state_hook(cfg)
         return super().from_cfg(cfg)

@@ -6,7 +6,7 @@ import difflib
 import logging
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
@@ -27,6 +27,7 @@ def load_runner_config(path: str,
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options is not None:
+        check_option_types(cfg, cfg_options)
         for warning in unknown_options(cfg, cfg_options):
             print_log(warning, logger='current', level=logging.WARNING)
         cfg.merge_from_dict(cfg_options)
@@ -56,6 +57,23 @@ def apply_training_options(cfg: Config,
         add_hook(cfg, ChannelsLastHook.__name__)
 
 
+def resolve_key(cfg: Config, key: str) -> Tuple[List[str], Any, bool]:
+    """Follow a dotted ``--cfg-options`` key through dicts and list indices:
+    the parts found, the value there (the container the walk stopped in
+    when not found) and whether the whole key was found."""
+    node, path = cfg._cfg_dict, []
+    for part in key.split('.'):
+        if isinstance(node, (list, tuple)) and part.isdigit() and int(
+                part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return path, node, False
+        path.append(part)
+    return path, node, True
+
+
 def unknown_options(cfg: Config, cfg_options: dict) -> List[str]:
     """A warning for each ``--cfg-options`` key that ``cfg`` does not have.
 
@@ -67,25 +85,60 @@ def unknown_options(cfg: Config, cfg_options: dict) -> List[str]:
     """
     warnings = []
     for key in cfg_options:
-        node, path = cfg._cfg_dict, []
-        for part in key.split('.'):
-            if isinstance(node, (list, tuple)) and part.isdigit():
-                node = node[int(part)] if int(part) < len(node) else None
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, dict):
-                close = difflib.get_close_matches(part, list(node), n=1)
-                where = ".".join(path) or "the config"
-                warnings.append(
-                    f'--cfg-options {key}: {where} has no key {part!r}, it '
-                    'is added' +
-                    (f' (did you mean {".".join(path + close)!r}?)'
-                     if close else ''))
-                break
-            else:
-                break
-            path.append(part)
+        path, node, found = resolve_key(cfg, key)
+        if found or not isinstance(node, dict):
+            continue
+        part = key.split('.')[len(path)]
+        close = difflib.get_close_matches(part, list(node), n=1)
+        where = '.'.join(path) or 'the config'
+        warnings.append(
+            f'--cfg-options {key}: {where} has no key {part!r}, it is added' +
+            (f' (did you mean {".".join(path + close)!r}?)' if close else ''))
     return warnings
+
+
+#: what a number in a config may be replaced by (an int by an int, a float
+#: by any number, a bool by a bool; None always)
+NUMBER_TYPES = {bool: (bool, ), int: (int, ), float: (int, float)}
+
+#: the seed range numpy's and torch's generators take
+SEED_RANGE = (0, 2**32 - 1)
+
+
+def check_option_types(cfg: Config, cfg_options: dict) -> None:
+    """Refuse ``--cfg-options`` that mmengine would merge and fail on later
+    with a message that does not name them: a value of another type than
+    the number it replaces (``train_cfg.max_iters=ten``), a list index past
+    the list's end (``param_scheduler.7.end=10``), a seed numpy refuses."""
+    for key, value in cfg_options.items():
+        path, node, found = resolve_key(cfg, key)
+        if not found and isinstance(node, (list, tuple)):
+            part = key.split('.')[len(path)]
+            raise ValueError(
+                f'--cfg-options {key}={value!r}: {".".join(path)} is a list '
+                f'of {len(node)} (indices 0..{len(node) - 1}), so it has no '
+                f'{part}')
+        if not found or node is None or value is None:
+            continue
+        allowed = NUMBER_TYPES.get(type(node))
+        if allowed and (type(value) not in allowed):
+            raise ValueError(
+                f'--cfg-options {key}={value!r}: the config has {node!r} '
+                f'there ({type(node).__name__}), so it takes '
+                f'{" or ".join(t.__name__ for t in allowed)}, not '
+                f'{type(value).__name__}')
+    check_seed(cfg_options.get('randomness.seed'), '--cfg-options '
+               'randomness.seed')
+
+
+def check_seed(seed: Any, where: str = 'randomness.seed') -> None:
+    """Refuse a seed numpy's generator would refuse (after the Runner is
+    built, in its own words): an int in [0, 2**32 - 1], or None."""
+    low, high = SEED_RANGE
+    if seed is not None and (type(seed) is not int
+                             or not low <= seed <= high):
+        raise ValueError(f'{where}={seed!r}: a seed is an int in '
+                         f'[{low}, {high}] (2**32 - 1), or None')
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:

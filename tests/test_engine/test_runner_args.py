@@ -4,6 +4,8 @@ import logging
 import os
 import os.path as osp
 
+import pytest
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 from mmseg_ctx.engine import (add_runner_args, load_runner_config,
@@ -78,3 +80,59 @@ def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
     assert len(logged) == 1 and "did you mean 'train_cfg'?" in logged[0][0]
     assert logged[0][1]['level'] == logging.WARNING
     print_log(*logged[0][:1], **logged[0][1])  # what mmengine accepts
+
+
+OPTIONS_CONFIG = ('train_cfg = dict(max_iters=4)\n'
+                  'model = dict(decode_head=dict(num_classes=9))\n'
+                  'optim_wrapper = dict(optimizer=dict(lr=0.01))\n'
+                  "param_scheduler = [dict(type='PolyLR', end=4)]\n"
+                  'randomness = dict(seed=0)\n')
+
+
+@pytest.mark.parametrize('option,message', [
+    ('model.decode_head.num_classes=nine',
+     "--cfg-options model.decode_head.num_classes='nine': the config has 9 "
+     'there (int), so it takes int, not str'),
+    ('train_cfg.max_iters=ten',
+     "--cfg-options train_cfg.max_iters='ten': the config has 4 there "
+     '(int), so it takes int, not str'),
+    ('train_cfg.max_iters=2.5', 'so it takes int, not float'),
+    ('optim_wrapper.optimizer.lr=fast', 'so it takes int or float, not str'),
+    ('param_scheduler.7.end=10',
+     '--cfg-options param_scheduler.7.end=10: param_scheduler is a list of 1 '
+     '(indices 0..0), so it has no 7'),
+    ('randomness.seed=-1',
+     '--cfg-options randomness.seed=-1: a seed is an int in [0, 4294967295]'),
+])
+def test_options_of_the_wrong_type_are_named(tmp_path, option, message):
+    """Each would end later in a message without the option (torch's string
+    formatting, int(), numpy, a raw KeyError)."""
+    parsed = argparse.Namespace()
+    DictAction(['--x'], 'x')(None, parsed, [option])
+    with pytest.raises(ValueError) as error:
+        load_runner_config(write(tmp_path / 'c.py', OPTIONS_CONFIG),
+                           cfg_options=parsed.x)
+    assert message in str(error.value)
+
+
+def test_options_of_the_right_type_are_merged(tmp_path):
+    cfg = load_runner_config(
+        write(tmp_path / 'c.py', OPTIONS_CONFIG),
+        cfg_options={'optim_wrapper.optimizer.lr': 1, 'randomness.seed': None,
+                     'train_cfg.max_iters': 8, 'param_scheduler.0.end': 8})
+    assert cfg.optim_wrapper.optimizer.lr == 1
+    assert (cfg.train_cfg.max_iters, cfg.param_scheduler[0].end) == (8, 8)
+
+
+def test_the_runner_refuses_a_seed_numpy_would(tiny_config, tmp_path):
+    """Whatever set it (mmseg's tools/train.py merges --cfg-options before
+    building our runner)."""
+    from mmengine.config import Config
+
+    from mmseg_ctx.engine import build_runner
+    cfg = Config.fromfile(tiny_config)
+    cfg.work_dir = str(tmp_path)
+    cfg.randomness = dict(seed=2**32)
+    with pytest.raises(ValueError, match=r'randomness\.seed=4294967296: a '
+                       r'seed is an int in \[0, 4294967295\]'):
+        build_runner(cfg)
