@@ -7,6 +7,11 @@
 #   processes run on the CPU over gloo.
 TOOL=$1
 GPUS=$2
+if ! [[ $GPUS =~ ^[1-9][0-9]*$ ]]; then
+    echo "tools/dist_${TOOL%.py}.sh: the process count (GPUS) must be a" \
+        "whole number of at least 1, got '$GPUS'" >&2
+    exit 2
+fi
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}

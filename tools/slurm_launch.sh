@@ -6,8 +6,6 @@
 #   CPUS_PER_TASK (5) and SRUN_ARGS as for mmseg; GRES is srun's --gres
 #   (gpu:GPUS_PER_NODE unless set; set it empty on nodes without GPUs, where
 #   the tasks train on the CPU over gloo); PYTHON picks the interpreter.
-set -x
-
 TOOL=$1
 PARTITION=$2
 JOB_NAME=$3
@@ -16,6 +14,15 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 GRES=${GRES-gpu:${GPUS_PER_NODE}}
+for count in GPUS GPUS_PER_NODE CPUS_PER_TASK; do
+    if ! [[ ${!count} =~ ^[1-9][0-9]*$ ]]; then
+        echo "tools/slurm_${TOOL%.py}.sh: $count must be a whole number" \
+            "of at least 1, got '${!count}'" >&2
+        exit 2
+    fi
+done
+
+set -x
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 exec srun -p ${PARTITION} \
