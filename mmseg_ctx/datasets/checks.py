@@ -14,9 +14,10 @@ WIDE_MODES = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N')
 
 
 class CheckedFilesMixin:
-    """Check a data set's files when it loads, naming the file: no
-    samples found, a label map that is not single-channel (e.g. an RGB
-    colour rendering of the classes) or not the size of its image, a 16-bit
+    """Check a data set's files when it loads, naming the file: a missing
+    image folder or list file, no samples found, a label map that is not
+    single-channel (e.g. an RGB colour rendering of the classes) or not the
+    size of its image, a 16-bit
     label map holding a value that mmseg's ``LoadAnnotations`` would wrap
     round in its cast to uint8 (260 read as 4).
 
@@ -31,6 +32,7 @@ class CheckedFilesMixin:
     """
 
     def load_data_list(self) -> List[dict]:
+        self._check_folders()
         data_list = super().load_data_list()
         if not data_list:
             raise FileNotFoundError(
@@ -49,6 +51,22 @@ class CheckedFilesMixin:
             check_sample(info['img_path'], info.get('seg_map_path'),
                          num_classes)
         return data_list
+
+    def _check_folders(self) -> None:
+        """Name a missing image folder or list file, as an empty one is
+        named (mmseg would end in the OS's bare message)."""
+        backend_args = getattr(self, 'backend_args', None)
+        img_dir = self.data_prefix.get('img_path', '')
+        if self.ann_file:
+            if is_local(self.ann_file, backend_args) and not osp.isfile(
+                    self.ann_file):
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: the list file {self.ann_file} '
+                    'does not exist')
+        elif is_local(img_dir, backend_args) and not osp.isdir(img_dir):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: the image folder {img_dir} does '
+                'not exist')
 
 
 def is_local(path: str, backend_args: Optional[dict] = None) -> bool:

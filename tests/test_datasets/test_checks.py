@@ -67,6 +67,19 @@ def test_empty_folder_is_named(tmp_path):
                 dict(img_path='img_dir/test', seg_map_path='ann_dir/test'))
 
 
+def test_missing_folder_is_named_as_an_empty_one(tmp_path):
+    prefix = dict(img_path='img_dir/test', seg_map_path='ann_dir/test')
+    with pytest.raises(FileNotFoundError,
+                       match=r'CamVidDataset: the image folder '
+                       f'{tmp_path}/img_dir/test does not exist'):
+        dataset(tmp_path, CamVidDataset, prefix)
+    with pytest.raises(FileNotFoundError,
+                       match=r'CamVidDataset: the list file '
+                       f'{tmp_path}/test.txt does not exist'):
+        CamVidDataset(data_root=str(tmp_path), data_prefix=prefix,
+                      ann_file='test.txt', pipeline=[])
+
+
 class MirrorBackend(BaseStorageBackend):
     """``mirror://PATH`` is the local PATH, read through a backend that is
     not mmengine's LocalBackend (as S3 or Petrel are not)."""
