@@ -3,7 +3,8 @@
 that mmseg's tools leave out."""
 import atexit
 import copy
-from typing import Union
+import os.path as osp
+from typing import Optional, Union
 
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
@@ -37,7 +38,8 @@ class ContextRunner(Runner):
     - mmengine's ``AmpOptimWrapper`` (``--amp`` of mmseg's tools) becomes
       :class:`CPUAmpOptimWrapper` (bf16 autocast) where there is no
       accelerator, where mmengine's refuses to run;
-    - a seed numpy would refuse is named (``randomness.seed``);
+    - a seed numpy would refuse, and a work_dir that is (or is inside) a
+      file, are named;
     - ``resume`` with ``load_from`` goes on from the work_dir's latest
       checkpoint, never from a weights-only file (:func:`resolve_resume`);
     - :class:`RNGStateHook` and :class:`EvalDeterminismHook` join the
@@ -58,6 +60,7 @@ class ContextRunner(Runner):
         if cfg.get('optim_wrapper'):
             cfg.optim_wrapper = amp_for_device(cfg.optim_wrapper)
         check_seed((cfg.get('randomness') or {}).get('seed'))
+        check_work_dir(cfg.get('work_dir'))
         resolve_resume(cfg)
         add_rng_state_hook(cfg)
         return super().from_cfg(cfg)
@@ -68,6 +71,17 @@ class ContextRunner(Runner):
         check_num_classes(unwrap_model(self.model),
                           self.train_dataloader.dataset.metainfo['classes'])
         return super().train()
+
+
+def check_work_dir(work_dir: Optional[str]) -> None:
+    """Refuse a work_dir that is a file or lies under one (the Runner would
+    stop in ``os.makedirs``' bare ``FileExistsError``)."""
+    path = osp.abspath(work_dir) if work_dir else None
+    while path and not osp.isdir(path):
+        if osp.exists(path):
+            raise NotADirectoryError(
+                f'work_dir {work_dir}: {path} is a file, not a folder')
+        path = osp.dirname(path) if osp.dirname(path) != path else None
 
 
 def build_runner(cfg: Union[Config, ConfigDict]) -> Runner:

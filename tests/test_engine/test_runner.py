@@ -55,6 +55,20 @@ def test_from_cfg_prepares_a_copy(tiny_data, tmp_path):
     assert cfg.to_dict() == before
 
 
+@pytest.mark.parametrize('inside', ['', 'sub'])
+def test_a_work_dir_that_is_a_file_is_named(tiny_data, tmp_path, inside):
+    """``--work-dir`` naming a file (or a folder under one): named, where
+    mmengine ends in a bare ``FileExistsError``."""
+    cfg = Config.fromfile(tiny(tiny_data, tmp_path))
+    taken = tmp_path / 'taken'
+    taken.write_text('')
+    cfg.work_dir = str(taken / inside) if inside else str(taken)
+    with pytest.raises(NotADirectoryError,
+                       match=f'work_dir {cfg.work_dir}: {taken} is a file, '
+                       'not a folder'):
+        build_runner(cfg)
+
+
 def test_runner_type_builds_it_through_mmseg_registry(tiny_data, tmp_path):
     cfg = Config.fromfile(tiny(tiny_data, tmp_path))
     cfg.work_dir = str(tmp_path / 'work')
