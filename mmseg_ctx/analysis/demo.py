@@ -46,6 +46,7 @@ DEMO_CONFIGS = {
     'EncNet':
     'configs/encnet/encnet-se3_r18s-d8_1xb8-300it_context-shapes-128x128.py',
 }
+#: the demo's ContextShapes (seed 0, the default size)
 DATA_ROOT = 'data/context_shapes'
 
 

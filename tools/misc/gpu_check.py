@@ -40,9 +40,9 @@ import os.path as osp
 import sys
 from types import ModuleType
 
-#: the library's folder in this repository
+#: the library's folder in this repository (``tools/`` may be a link)
 LIBRARY = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+    osp.dirname(osp.dirname(osp.dirname(osp.realpath(__file__)))),
     'mmseg_ctx', 'analysis', 'gpu_check')
 
 
