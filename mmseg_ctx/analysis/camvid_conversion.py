@@ -21,10 +21,16 @@ IGNORE_INDEX = 255
 
 def split_pairs(src: str, split: str) -> List[Tuple[str, str]]:
     """(image, label) paths of one split, in the list file's order if there
-    is one, else sorted; empty when the split is absent."""
+    is one, else sorted; empty when the split is absent (neither folder).
+    A split with images but no label folder, or without ``.png`` images,
+    is refused, naming what it has."""
     img_dir, ann_dir = osp.join(src, split), osp.join(src, f'{split}annot')
-    if not (osp.isdir(img_dir) and osp.isdir(ann_dir)):
+    if not (osp.isdir(img_dir) or osp.isdir(ann_dir)):
         return []
+    for folder in (img_dir, ann_dir):
+        if not osp.isdir(folder):
+            raise FileNotFoundError(
+                f'{folder} does not exist, but its split {split} does')
     list_file = osp.join(src, f'{split}.txt')
     if osp.isfile(list_file):
         with open(list_file, encoding='utf-8') as f:
@@ -32,7 +38,13 @@ def split_pairs(src: str, split: str) -> List[Tuple[str, str]]:
                 osp.basename(line.split()[0]) for line in f if line.strip()
             ]
     else:
-        names = sorted(n for n in os.listdir(img_dir) if n.endswith('.png'))
+        files = sorted(os.listdir(img_dir))
+        names = [n for n in files if n.endswith('.png')]
+        if not names:
+            raise FileNotFoundError(
+                f'{img_dir} has no .png images (SegNet\'s CamVid is PNG); '
+                f'it has {len(files)} files'
+                + (f', e.g. {", ".join(files[:3])}' if files else ''))
     pairs = [(osp.join(img_dir, n), osp.join(ann_dir, n)) for n in names]
     for path in (p for pair in pairs for p in pair):
         if not osp.isfile(path):
@@ -71,6 +83,33 @@ def convert_pair(task: Tuple[str, str, str, str]) -> None:
     shutil.copyfile(img_path, img_out)
 
 
+def convert_split(pairs: List[Tuple[str, str]], out: str, split: str,
+                  nproc: int = 1) -> None:
+    """Write one split into ``{out}/img_dir/{split}`` and ``ann_dir/{split}``
+    through temporary folders renamed when every pair is converted, so a
+    split is either whole or absent (a failed one is removed, an earlier
+    one replaced only when the new one is complete)."""
+    final = [osp.join(out, kind, split) for kind in ('img_dir', 'ann_dir')]
+    partial = [f'{folder}.partial' for folder in final]
+    for folder in partial:
+        shutil.rmtree(folder, ignore_errors=True)
+        mkdir_or_exist(folder)
+    tasks = [(img, ann, osp.join(partial[0], osp.basename(img)),
+              osp.join(partial[1], osp.basename(ann))) for img, ann in pairs]
+    try:
+        if nproc > 1:
+            track_parallel_progress(convert_pair, tasks, nproc)
+        else:
+            track_progress(convert_pair, tasks)
+    except BaseException:
+        for folder in partial:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    for tmp, folder in zip(partial, final):
+        shutil.rmtree(folder, ignore_errors=True)
+        os.rename(tmp, folder)
+
+
 def convert(src: str, out: str, nproc: int = 1) -> dict:
     """Convert every split found in ``src``; the number of images per
     split."""
@@ -79,19 +118,9 @@ def convert(src: str, out: str, nproc: int = 1) -> dict:
         pairs = split_pairs(src, split)
         if not pairs:
             continue
-        img_dir = osp.join(out, 'img_dir', split)
-        ann_dir = osp.join(out, 'ann_dir', split)
-        mkdir_or_exist(img_dir)
-        mkdir_or_exist(ann_dir)
-        tasks = [(img, ann, osp.join(img_dir, osp.basename(img)),
-                  osp.join(ann_dir, osp.basename(ann)))
-                 for img, ann in pairs]
-        print(f'{split}: {len(tasks)} images')
-        if nproc > 1:
-            track_parallel_progress(convert_pair, tasks, nproc)
-        else:
-            track_progress(convert_pair, tasks)
-        counts[split] = len(tasks)
+        print(f'{split}: {len(pairs)} images')
+        convert_split(pairs, out, split, nproc)
+        counts[split] = len(pairs)
     if not counts:
         raise FileNotFoundError(
             f'{src} has none of {[f"{s}/ and {s}annot/" for s in SPLITS]}')
