@@ -65,6 +65,26 @@ def test_init_memory_by_clustering_and_load_it(trained):
     assert 'resumed epoch: 0, iter: 1' in log
 
 
+def test_init_memory_takes_cfg_options(trained, tiny_data):
+    """Its data pointed elsewhere, as with the other tools (the config's
+    data root here does not exist)."""
+    tmp, config, checkpoint = trained
+    moved = tmp / 'moved.py'
+    moved.write_text(f'_base_ = {config!r}\n'
+                     "train_dataloader = dict(dataset=dict(data_root="
+                     "'no/such/folder'))\n")
+    stderr = run_failing('tools/analysis_tools/init_memory.py', str(moved),
+                         checkpoint, '--out', str(tmp / 'x.pth'))
+    assert 'the image folder no/such/folder/images/training does not ' \
+        'exist' in stderr
+    out = str(tmp / 'moved.pth')
+    run_script('tools/analysis_tools/init_memory.py', str(moved), checkpoint,
+               '--out', out, '--num-images', '2', '--cfg-options',
+               f'train_dataloader.dataset.data_root={tiny_data}')
+    state = torch.load(out, weights_only=False)['state_dict']
+    assert state['decode_head.memory.initialized'].any()
+
+
 def test_init_memory_refuses_weights_without_the_head(trained):
     """A checkpoint without the MCIBIHead (e.g. the FCN baseline's) would
     have the memory clustered from a random head's features."""

@@ -18,12 +18,13 @@ Example::
 """
 import argparse
 
-from mmengine.config import Config
+from mmengine.config import DictAction
 from mmengine.device import get_device
 from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.apis import init_model
 
 from mmseg_ctx.analysis import check_trained_weights
+from mmseg_ctx.engine import load_runner_config
 from mmseg_ctx.analysis.memory_clustering import cluster_memory
 
 
@@ -43,12 +44,18 @@ def parse_args() -> argparse.Namespace:
         '--with-weights',
         action='store_true',
         help='also write the model weights, not only the memory')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config (e.g. its data root), as '
+        'tools/train.py takes them')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = load_runner_config(args.config, cfg_options=args.cfg_options)
     model = init_model(cfg, device=get_device())
     checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
     check_trained_weights(model, checkpoint.get('state_dict', checkpoint),
