@@ -79,7 +79,8 @@ def convert_pair(task: Tuple[str, str, str, str]) -> None:
     if label.shape[:2] != image.shape[:2]:
         raise ValueError(f'{ann_path}: label size {label.shape[:2]} differs '
                          f'from its image {img_path} {image.shape[:2]}')
-    cv2.imwrite(ann_out, convert_label(label, ann_path))
+    if not cv2.imwrite(ann_out, convert_label(label, ann_path)):
+        raise OSError(f'cannot write {ann_out}')
     shutil.copyfile(img_path, img_out)
 
 

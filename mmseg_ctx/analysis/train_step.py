@@ -61,6 +61,10 @@ def load_step_config(config: str, work_dir: str,
     return cfg
 
 
+#: numbers the steps of a process (their runners' instance names)
+_STEPS = itertools.count()
+
+
 def _same(batch: dict) -> dict:
     """A batch as it is (it is one already)."""
     return batch
@@ -88,7 +92,8 @@ class TrainStep:
     def __init__(self, cfg: Config,
                  batches: Optional[List[dict]] = None) -> None:
         cfg = copy.deepcopy(cfg)
-        cfg.experiment_name = f'step_{id(self)}'  # one message hub each
+        # a message hub, logger and visualizer of its own
+        cfg.experiment_name = f'step_{next(_STEPS)}'
         if cfg.get('visualizer'):
             cfg.visualizer.name = cfg.experiment_name
         self.runner = build_runner(cfg)

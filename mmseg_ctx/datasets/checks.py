@@ -46,24 +46,27 @@ class CheckedFilesMixin:
                 f'({data_list[0]["img_path"]}), so their labels are not '
                 'checked at load', logger='current')
             return data_list
-        num_classes = len(self.metainfo['classes'])
+        classes = (f'the data set has {len(self.metainfo["classes"])} '
+                   f'classes, ignore_index {self.ignore_index}')
         for info in data_list:
-            check_sample(info['img_path'], info.get('seg_map_path'),
-                         num_classes)
+            check_sample(info['img_path'], info.get('seg_map_path'), classes)
         return data_list
 
     def _check_folders(self) -> None:
         """Name a missing image folder or list file, as an empty one is
-        named (mmseg would end in the OS's bare message)."""
+        named (mmseg would end in the OS's bare message). mmseg's rule: an
+        ``ann_file`` that is not a folder lists the samples, else the image
+        folder is scanned."""
         backend_args = getattr(self, 'backend_args', None)
         img_dir = self.data_prefix.get('img_path', '')
-        if self.ann_file:
+        if self.ann_file and not osp.isdir(self.ann_file):
             if is_local(self.ann_file, backend_args) and not osp.isfile(
                     self.ann_file):
                 raise FileNotFoundError(
                     f'{type(self).__name__}: the list file {self.ann_file} '
                     'does not exist')
-        elif is_local(img_dir, backend_args) and not osp.isdir(img_dir):
+        elif img_dir and is_local(img_dir, backend_args) and not osp.isdir(
+                img_dir):
             raise FileNotFoundError(
                 f'{type(self).__name__}: the image folder {img_dir} does '
                 'not exist')
@@ -78,10 +81,10 @@ def is_local(path: str, backend_args: Optional[dict] = None) -> bool:
 
 def check_sample(img_path: str,
                  seg_map_path: Optional[str] = None,
-                 num_classes: Optional[int] = None) -> None:
+                 classes: str = '') -> None:
     """Refuse a label map that is missing, not single-channel or not the
-    size of its image, or a 16- or 32-bit one with a value above 255 (one
-    uint8 cannot hold; given ``num_classes`` K, the message names it)."""
+    size of its image, or a 16- or 32-bit one with a value outside 0..255
+    (one uint8 cannot hold; ``classes`` says what the data set holds)."""
     if seg_map_path is None:
         return  # images without labels (inference)
     if not osp.isfile(seg_map_path):
@@ -99,21 +102,20 @@ def check_sample(img_path: str,
                 f'{label.size[1]} but its image {img_path} is '
                 f'{image.size[0]}x{image.size[1]} (width x height)')
         if label.mode in WIDE_MODES:
-            check_wide_values(np.asarray(label), seg_map_path, num_classes)
+            check_wide_values(np.asarray(label), seg_map_path, classes)
 
 
 def check_wide_values(values: np.ndarray, seg_map_path: str,
-                      num_classes: Optional[int] = None) -> None:
+                      classes: str = '') -> None:
     """Refuse a 16- or 32-bit label map with a value outside 0..255, naming
     the file, the values as stored (the first five) and what uint8 makes
     of them."""
     wrong = values[(values < 0) | (values > 255)]
     if wrong.size:
         stored = np.unique(wrong)[:5].astype(np.int64)
-        classes = '' if num_classes is None else (
-            f'; the classes are 0..{num_classes - 1}, 255 is ignored')
         raise ValueError(
             f'the label map {seg_map_path} holds the values '
             f'{", ".join(map(str, stored))} ({wrong.size} pixels outside '
             "0..255), which mmseg's LoadAnnotations casts to uint8, i.e. "
-            f'reads as {", ".join(str(v % 256) for v in stored)}{classes}')
+            f'reads as {", ".join(str(v % 256) for v in stored)}'
+            + (f'; {classes}' if classes else ''))

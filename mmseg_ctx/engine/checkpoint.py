@@ -85,8 +85,8 @@ def checkpoint_safe_globals() -> List[Union[type, tuple]]:
 
 def refused_globals(error: Exception) -> str:
     """What torch's weights-only unpickler refused, from its message: the
-    globals, the ``getattr`` or the call it met, or the pickle opcode it
-    does not run (never its advice to unpickle fully)."""
+    globals, the ``getattr`` or the call it met, the pickle opcode it does
+    not run, else its own reason (never its advice to unpickle fully)."""
     text = str(error)
     found = re.findall(r'GLOBAL ([\w.]+)', text)
     found += re.findall(r'getattr\(\w+, \'\w+\'\)', text)
@@ -98,9 +98,13 @@ def refused_globals(error: Exception) -> str:
         opcode = next((op for op in pickletools.opcodes
                        if op.code == chr(int(code))), None)
         found.append(f'the pickle opcode {code}' + (
-            f' ({opcode.name}, protocol {opcode.proto})' if opcode else ''))
-    return ', '.join(dict.fromkeys(found)) or (
-        "an object torch's weights-only unpickler does not allow")
+            f' ({opcode.name}) of pickle protocol {opcode.proto}; '
+            'torch.save writes protocol 2' if opcode else ''))
+    if not found:
+        reason = re.search(r'WeightsUnpickler error:\s*(.+)', text)
+        found = [re.sub(r' at 0x[0-9a-f]+', '', reason.group(1).strip())
+                 if reason else 'what the weights-only unpickler refuses']
+    return ', '.join(dict.fromkeys(found))
 
 
 def trusts_checkpoints() -> bool:
@@ -113,9 +117,12 @@ def trusts_checkpoints() -> bool:
 
 
 def other_checkpoints(filename: str) -> str:
-    """The other ``.pth`` files beside ``filename``, newest first, as a
-    message's end: what a resume could start from instead."""
+    """In a work dir (a folder with ``last_checkpoint``), the other
+    ``.pth`` files beside ``filename``, newest first, and how ``--resume``
+    starts from one, as a message's end; empty elsewhere."""
     folder = osp.dirname(osp.abspath(filename))
+    if not osp.isfile(osp.join(folder, 'last_checkpoint')):
+        return ''
     others = sorted(
         (p for p in glob.glob(osp.join(folder, '*.pth'))
          if not osp.samefile(p, filename)),
@@ -123,9 +130,10 @@ def other_checkpoints(filename: str) -> str:
     if not others:
         return ''
     names = ', '.join(osp.basename(p) for p in others)
-    return (f'. Other checkpoints in {folder}, newest first: {names} (to '
-            f'--resume from one of them, delete {osp.basename(filename)} or '
-            "write that one's path into last_checkpoint there)")
+    return (f'. Other checkpoints in {folder}, newest first: {names}; to '
+            '--resume from one, write its path into '
+            f'{osp.join(folder, "last_checkpoint")} (e.g. echo {others[0]} '
+            f'> {osp.join(folder, "last_checkpoint")})')
 
 
 def is_torch_file(filename: str) -> bool:
@@ -192,9 +200,10 @@ def resolve_resume(cfg: Config) -> None:
     MCIBI memory from ``tools/analysis_tools/init_memory.py``, and would
     restart from it every time a run is resumed. Here, if the work_dir has a
     checkpoint (``last_checkpoint``), ``load_from`` becomes it; if not, and
-    ``load_from`` is a local file without a training state (``meta`` with
-    ``iter``), training starts from its weights (``resume`` off). A
-    training checkpoint named by ``load_from`` is resumed as mmengine does.
+    ``load_from`` is a URL or model-zoo name (weights to start from), or a
+    local file without a training state (``meta`` with ``iter``), training
+    starts from its weights (``resume`` off). A local training checkpoint
+    named by ``load_from`` is resumed as mmengine does.
     """
     if not cfg.get('resume') or not cfg.get('load_from'):
         return
@@ -206,7 +215,7 @@ def resolve_resume(cfg: Config) -> None:
             f'(load_from={cfg.load_from} initialised this run before)',
             logger='current')
         cfg.load_from = latest
-    elif osp.isfile(cfg.load_from) and 'iter' not in (
+    elif not osp.isfile(cfg.load_from) or 'iter' not in (
             load_from_local(cfg.load_from, 'cpu').get('meta') or {}):
         print_log(
             f'resume: {cfg.work_dir} has no checkpoint yet, so training '

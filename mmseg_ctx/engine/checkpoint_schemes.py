@@ -19,8 +19,13 @@ from urllib.parse import urlparse
 
 import torch
 from mmengine.dist import barrier, get_dist_info
+from mmengine.logging import print_log
 from mmengine.runner import CheckpointLoader
-from mmengine.runner.checkpoint import (get_deprecated_model_names,
+# mmengine's own resolution of its zoo tables and mmcls's keys (the home
+# folder and the key mapping have no public accessor)
+from mmengine.runner.checkpoint import (_get_mmengine_home,
+                                        _process_mmcls_checkpoint,
+                                        get_deprecated_model_names,
                                         get_external_models, get_mmcls_models,
                                         get_torchvision_models)
 
@@ -38,6 +43,7 @@ def download(url: str, model_dir: Optional[str] = None) -> str:
 
     def fetch() -> None:
         if not osp.exists(path):
+            print_log(f'downloading {url} to {path}', logger='current')
             os.makedirs(model_dir, exist_ok=True)
             torch.hub.download_url_to_file(url, path, progress=False)
 
@@ -52,28 +58,32 @@ def download(url: str, model_dir: Optional[str] = None) -> str:
 
 def load_from_http(filename: str, map_location: MapLocation = None,
                    model_dir: Optional[str] = None) -> dict:
-    """``http(s)://`` checkpoints (a refusal names the URL too)."""
+    """``http(s)://`` checkpoints (a refusal names the URL too, and how to
+    download a damaged copy again)."""
     path = download(filename, model_dir)
     try:
         return load_from_local(path, map_location)
-    except (pickle.UnpicklingError, RuntimeError) as error:
-        raise type(error)(f'{filename}: {error}') from None
+    except pickle.UnpicklingError as error:
+        raise pickle.UnpicklingError(f'{filename}: {error}') from None
+    except RuntimeError as error:
+        raise RuntimeError(f'{filename}: {error}; delete {path} to download '
+                           'it again') from None
 
 
 def load_from_zoo_url(url: str, map_location: MapLocation) -> dict:
-    """A model zoo's entry: a URL, or a local path (mmengine's
-    ``open_mmlab.json`` may give one)."""
+    """A model zoo's entry: a URL, or a path under mmengine's home folder
+    (``open_mmlab.json`` there may give one), as mmengine resolves it."""
     if url.startswith(('http://', 'https://')):
         return load_from_http(url, map_location)
-    return load_from_local(url, map_location)
+    return load_from_local(osp.join(_get_mmengine_home(), url), map_location)
 
 
 def zoo_name(filename: str, table: dict) -> str:
     """``scheme://name``'s entry in ``table``, refused by name if absent."""
     name = filename.split('://', 1)[1]
     if name not in table:
-        raise KeyError(f'{filename}: no model of that name in mmengine\'s '
-                       f'table ({len(table)} names)')
+        raise ValueError(f'{filename}: no model of that name in mmengine\'s '
+                         f'table ({len(table)} names)')
     return table[name]
 
 
@@ -95,15 +105,10 @@ def load_from_torchvision(filename: str,
 
 
 def load_from_mmcls(filename: str, map_location: MapLocation = None) -> dict:
-    """``mmcls://``: its state dict with ``backbone.`` stripped from the
-    keys and the backbone's weights only, as mmengine gives it."""
-    checkpoint = load_from_zoo_url(
-        zoo_name(filename, get_mmcls_models()), map_location)
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    return dict(state_dict={
-        key[len('backbone.'):]: value
-        for key, value in state_dict.items() if key.startswith('backbone.')
-    })
+    """``mmcls://``: the backbone's weights, keys as mmengine gives them."""
+    return _process_mmcls_checkpoint(
+        load_from_zoo_url(zoo_name(filename, get_mmcls_models()),
+                          map_location))
 
 
 def register_checkpoint_loader() -> None:

@@ -97,9 +97,9 @@ def unknown_options(cfg: Config, cfg_options: dict) -> List[str]:
     return warnings
 
 
-#: what a number in a config may be replaced by (an int by an int, a float
-#: by any number, a bool by a bool; None always)
-NUMBER_TYPES = {bool: (bool, ), int: (int, ), float: (int, float)}
+#: the numbers of a config that a string cannot replace (a float one can:
+#: ``loss_scale=dynamic`` replaces ``512.``)
+NUMBER_TYPES = (bool, int)
 
 #: the seed range numpy's and torch's generators take
 SEED_RANGE = (0, 2**32 - 1)
@@ -107,9 +107,10 @@ SEED_RANGE = (0, 2**32 - 1)
 
 def check_option_types(cfg: Config, cfg_options: dict) -> None:
     """Refuse ``--cfg-options`` that mmengine would merge and fail on later
-    with a message that does not name them: a value of another type than
-    the number it replaces (``train_cfg.max_iters=ten``), a list index past
-    the list's end (``param_scheduler.7.end=10``), a seed numpy refuses."""
+    with a message that does not name them: a string where the config has
+    an int or a bool (``train_cfg.max_iters=ten``; numbers, lists and None
+    replace numbers freely, as mmseg's configs do), a list index past the
+    list's end (``param_scheduler.7.end=10``), a seed numpy refuses."""
     for key, value in cfg_options.items():
         path, node, found = resolve_key(cfg, key)
         if not found and isinstance(node, (list, tuple)):
@@ -120,13 +121,12 @@ def check_option_types(cfg: Config, cfg_options: dict) -> None:
                 f'{part}')
         if not found or node is None or value is None:
             continue
-        allowed = NUMBER_TYPES.get(type(node))
-        if allowed and (type(value) not in allowed):
+        if type(node) in NUMBER_TYPES and isinstance(value, str):
+            kind = type(node).__name__
             raise ValueError(
                 f'--cfg-options {key}={value!r}: the config has {node!r} '
-                f'there ({type(node).__name__}), so it takes '
-                f'{" or ".join(t.__name__ for t in allowed)}, not '
-                f'{type(value).__name__}')
+                f'there ({kind}), so it takes {"an" if kind == "int" else "a"}'
+                f' {kind}, not the string {value!r}')
     check_seed(cfg_options.get('randomness.seed'), '--cfg-options '
                'randomness.seed')
 

@@ -147,6 +147,6 @@ def test_16_bit_values_beyond_uint8_are_named(copy):
         assert reread.mode == 'I;16'
     with pytest.raises(ValueError, match=(
             f'the label map {label} holds the values 260, 300 '
-            r'\(3 pixels outside 0\.\.255\).* reads as 4, 44; the classes '
-            r'are 0\.\.8, 255 is ignored')):
+            r'\(3 pixels outside 0\.\.255\).* reads as 4, 44; the data set '
+            'has 9 classes, ignore_index 255')):
         dataset(copy)

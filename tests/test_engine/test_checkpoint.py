@@ -150,6 +150,7 @@ def test_an_unreadable_checkpoint_is_named_with_the_others(tmp_path):
     whole = (work / 'iter_2.pth').read_bytes()
     (work / 'iter_4.pth').write_bytes(whole[:len(whole) // 2])
     (work / 'junk.pth').write_bytes(b'not a checkpoint')
+    (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
     for name, reason in (('iter_4.pth', 'PytorchStreamReader failed'),
                          ('junk.pth', 'neither the zip archive')):
         with pytest.raises(RuntimeError) as error:
@@ -159,6 +160,13 @@ def test_an_unreadable_checkpoint_is_named_with_the_others(tmp_path):
         assert reason in message
         assert f'Other checkpoints in {work}, newest first:' in message
         assert 'iter_2.pth' in message.split('newest first:')[1]
+        assert f"to --resume from one, write its path into {work}/" \
+            'last_checkpoint' in message
+    # elsewhere (not a work dir), no --resume advice
+    (work / 'last_checkpoint').unlink()
+    with pytest.raises(RuntimeError) as error:
+        load_from_local(str(work / 'junk.pth'))
+    assert 'Other checkpoints' not in str(error.value)
 
 
 def test_resume_from_a_truncated_checkpoint_names_it(tiny_config, tmp_path):
@@ -234,6 +242,12 @@ def test_resume_with_load_from_prefers_the_work_dir(tiny_config, tmp_path):
     cfg.work_dir = str(tmp_path / 'fresh')
     resolve_resume(cfg)  # a training checkpoint is resumed, as mmengine
     assert (cfg.resume, cfg.load_from) == (True, training)
+
+    url = 'https://download.openmmlab.com/x/weights.pth'
+    cfg = resume_cfg(tmp_path, tiny_config, url)
+    cfg.work_dir = str(tmp_path / 'fresh')
+    resolve_resume(cfg)  # weights to start from, not fetched to look
+    assert (cfg.resume, cfg.load_from) == (False, url)
 
 
 def test_a_fresh_process_loads_a_message_hub(tmp_path):

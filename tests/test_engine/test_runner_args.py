@@ -83,8 +83,10 @@ def test_load_runner_config_warns_of_unknown_options(tmp_path, monkeypatch):
 
 
 OPTIONS_CONFIG = ('train_cfg = dict(max_iters=4)\n'
-                  'model = dict(decode_head=dict(num_classes=9))\n'
-                  'optim_wrapper = dict(optimizer=dict(lr=0.01))\n'
+                  'model = dict(decode_head=dict(num_classes=9, '
+                  'dropout_ratio=0, in_index=3, align_corners=False))\n'
+                  'optim_wrapper = dict(optimizer=dict(lr=0.01), '
+                  'loss_scale=512.)\n'
                   "param_scheduler = [dict(type='PolyLR', end=4)]\n"
                   'randomness = dict(seed=0)\n')
 
@@ -92,12 +94,11 @@ OPTIONS_CONFIG = ('train_cfg = dict(max_iters=4)\n'
 @pytest.mark.parametrize('option,message', [
     ('model.decode_head.num_classes=nine',
      "--cfg-options model.decode_head.num_classes='nine': the config has 9 "
-     'there (int), so it takes int, not str'),
+     "there (int), so it takes an int, not the string 'nine'"),
     ('train_cfg.max_iters=ten',
      "--cfg-options train_cfg.max_iters='ten': the config has 4 there "
-     '(int), so it takes int, not str'),
-    ('train_cfg.max_iters=2.5', 'so it takes int, not float'),
-    ('optim_wrapper.optimizer.lr=fast', 'so it takes int or float, not str'),
+     "(int), so it takes an int, not the string 'ten'"),
+    ('model.decode_head.align_corners=yes', "(bool), so it takes a bool"),
     ('param_scheduler.7.end=10',
      '--cfg-options param_scheduler.7.end=10: param_scheduler is a list of 1 '
      '(indices 0..0), so it has no 7'),
@@ -115,13 +116,23 @@ def test_options_of_the_wrong_type_are_named(tmp_path, option, message):
     assert message in str(error.value)
 
 
-def test_options_of_the_right_type_are_merged(tmp_path):
-    cfg = load_runner_config(
-        write(tmp_path / 'c.py', OPTIONS_CONFIG),
-        cfg_options={'optim_wrapper.optimizer.lr': 1, 'randomness.seed': None,
-                     'train_cfg.max_iters': 8, 'param_scheduler.0.end': 8})
-    assert cfg.optim_wrapper.optimizer.lr == 1
-    assert (cfg.train_cfg.max_iters, cfg.param_scheduler[0].end) == (8, 8)
+def test_options_mmseg_configs_take_are_merged(tmp_path):
+    """Numbers for numbers of either kind, a list for a number, a string
+    for a float (``loss_scale``), None for anything."""
+    options = {
+        'optim_wrapper.optimizer.lr': 1, 'randomness.seed': None,
+        'train_cfg.max_iters': 1e4, 'param_scheduler.0.end': 8,
+        'model.decode_head.dropout_ratio': 0.1,
+        'model.decode_head.in_index': [0, 1, 2, 3],
+        'optim_wrapper.loss_scale': 'dynamic'
+    }
+    cfg = load_runner_config(write(tmp_path / 'c.py', OPTIONS_CONFIG),
+                             cfg_options=options)
+    for key, value in options.items():
+        node = cfg
+        for part in key.split('.'):
+            node = node[int(part)] if part.isdigit() else node[part]
+        assert node == value, key
 
 
 def test_the_runner_refuses_a_seed_numpy_would(tiny_config, tmp_path):
