@@ -87,9 +87,9 @@ def convert_pair(task: Tuple[str, str, str, str]) -> None:
 def convert_split(pairs: List[Tuple[str, str]], out: str, split: str,
                   nproc: int = 1) -> None:
     """Write one split into ``{out}/img_dir/{split}`` and ``ann_dir/{split}``
-    through temporary folders renamed when every pair is converted, so a
-    split is either whole or absent (a failed one is removed, an earlier
-    one replaced only when the new one is complete)."""
+    through temporary folders renamed when every pair is converted, so each
+    of the two folders is either whole or absent (a failed split is
+    removed, an earlier one replaced only when the new one is complete)."""
     final = [osp.join(out, kind, split) for kind in ('img_dir', 'ann_dir')]
     partial = [f'{folder}.partial' for folder in final]
     for folder in partial:

@@ -72,13 +72,16 @@ def _same(batch: dict) -> dict:
 
 class TrainStep:
     """One training iteration of ``cfg`` on the Runner every entry point
-    builds (:func:`build_runner`: ``--amp`` as bf16 on a CPU, CPU DDP where
-    it applies): the config's custom hooks' ``before_train_iter``, the
+    builds (:func:`build_runner`: ``--amp`` as bf16 on a CPU; one process):
+    the config's custom hooks' ``before_train_iter``, the
     model's ``train_step`` through the config's optim wrapper, the hooks'
     ``after_train_iter`` (MCIBI's memory update, at iteration 0 of the
     config's schedule). The hooks are their own instances, set up by their
     ``before_run`` and ``before_train`` (``--channels-last`` converts the
-    model there).
+    model there). Building the runner applies the config's ``env_cfg`` and
+    ``randomness`` to the process (e.g. cuDNN's benchmark mode), so the
+    configs stepped in one process should agree on them, as the suites'
+    do.
 
     Args:
         cfg (Config): the config, as :func:`load_step_config` gives it;

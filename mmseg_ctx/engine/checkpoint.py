@@ -20,6 +20,7 @@ downloaded checkpoints (:mod:`.checkpoint_schemes`), so that configs with
 ``custom_imports`` resume and test under the stock tools too.
 """
 import glob
+import logging
 import os
 import os.path as osp
 import pickle
@@ -57,6 +58,16 @@ def history_buffer_method(owner: Any, name: str) -> Callable:
         "HistoryBuffer's statistics methods may be fetched")
 
 
+def bytes_of_data(*args: Any) -> bytes:
+    """What ``builtins.bytes`` may do in a checkpoint: copy data (an empty
+    array's ``bytes()``); ``bytes(n)`` would allocate n zero bytes at the
+    file's word, and is refused."""
+    if args and isinstance(args[0], int):
+        raise pickle.UnpicklingError(
+            f'bytes({args[0]}): only bytes of data may be built, not a size')
+    return bytes(*args)
+
+
 def checkpoint_safe_globals() -> List[Union[type, tuple]]:
     """The non-tensor objects of an mmengine 0.10 checkpoint (with
     :class:`RNGStateHook`'s numpy generator state): ``HistoryBuffer`` and
@@ -70,8 +81,9 @@ def checkpoint_safe_globals() -> List[Union[type, tuple]]:
     multiarray = np._core.multiarray if hasattr(
         np, '_core') else np.core.multiarray
     allowed: List[Union[type, tuple]] = [
-        HistoryBuffer, np.ndarray, np.dtype, bytes,  # b'' of an empty array
-        (history_buffer_method, 'builtins.getattr')
+        HistoryBuffer, np.ndarray, np.dtype,
+        (history_buffer_method, 'builtins.getattr'),
+        (bytes_of_data, 'builtins.bytes'),  # b'' of an empty array
     ]
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         allowed += [(multiarray._reconstruct, f'{module}._reconstruct'),
@@ -155,6 +167,9 @@ def load_from_local(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     if trusts_checkpoints():
+        print_log(f'{filename}: unpickled fully ({TRUST_ENV} or '
+                  f'{TORCH_TRUST_ENV} is set)', logger='current',
+                  level=logging.WARNING)
         return torch.load(
             filename, map_location=map_location, weights_only=False)
     if not is_torch_file(filename):

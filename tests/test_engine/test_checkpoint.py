@@ -107,6 +107,22 @@ class CallsStatistics:
         return getattr(HistoryBuffer, 'mean'), (HistoryBuffer(), )
 
 
+class AllocatesBytes:
+    """A pickle that makes bytes(n) of a size it chooses."""
+
+    def __reduce__(self):
+        return bytes, (2**20, )
+
+
+def test_bytes_may_copy_data_but_not_allocate(tmp_path, monkeypatch):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    path = str(tmp_path / 'alloc.pth')
+    torch.save(dict(meta=AllocatesBytes()), path)
+    with pytest.raises(pickle.UnpicklingError,
+                       match=r'bytes\(1048576\): only bytes of data'):
+        load_from_local(path)
+
+
 def test_refusals_name_what_was_refused(tmp_path, monkeypatch):
     """A call of an allowed method, and a raw protocol-5 pickle: each
     refusal names what it refused and never gives torch's advice to
