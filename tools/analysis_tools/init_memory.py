@@ -24,8 +24,8 @@ from mmengine.runner import load_checkpoint, save_checkpoint
 from mmseg.apis import init_model
 
 from mmseg_ctx.analysis import check_trained_weights
-from mmseg_ctx.engine import load_runner_config
 from mmseg_ctx.analysis.memory_clustering import cluster_memory
+from mmseg_ctx.engine import load_runner_config
 
 
 def parse_args() -> argparse.Namespace:
