@@ -192,6 +192,9 @@ def load_from_local(filename: str,
             'unpickling them can run arbitrary code. If you trust the file, '
             f'load it with {TRUST_ENV}=1 in the environment.') from None
     except (RuntimeError, EOFError) as error:
+        if 'PytorchStreamReader' not in str(error) and not isinstance(
+                error, EOFError):
+            raise  # e.g. a CUDA tensor without CUDA: torch's words do
         reason = str(error).split('. ')[0] or type(error).__name__
         raise RuntimeError(
             f'the checkpoint {filename} cannot be read ({reason}): it is '
