@@ -1,8 +1,9 @@
 # Copyright (c) mmseg_ctx contributors. All rights reserved.
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
+
+from ..wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -28,7 +29,4 @@ class ChannelsLastHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        model.to(memory_format=torch.channels_last)
+        unwrap_model(runner.model).to(memory_format=torch.channels_last)
